@@ -1,0 +1,41 @@
+import type { Tensor } from '../tensor';
+
+/** Gradients of an op's inputs (null: that input gets none) given one gradient per output (null: none flowed). */
+export type BackwardFn = (grads: readonly (Tensor | null)[], saved: readonly Tensor[]) => (Tensor | null)[];
+
+/** A recorded op on the tape: the edge from an output back to its inputs. */
+export interface GradNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Handles on the tensors backward needs; they keep the storage alive even if the user disposes the originals. */
+  saved: Tensor[] | null;
+  backward: BackwardFn | null;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` with gradient recording off (like `torch.no_grad()`); `fn` must be synchronous. */
+export function noGrad<T>(fn: () => T): T {
+  const before = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = before;
+  }
+}
+
+/** Runs `fn` with gradient recording on, even inside `noGrad`. */
+export function enableGrad<T>(fn: () => T): T {
+  const before = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = before;
+  }
+}

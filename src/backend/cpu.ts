@@ -1,0 +1,41 @@
+import { Backend, Storage } from './backend';
+
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * The CPU reference backend: storage is a typed array; kernels are plain TypeScript in src/ops. The public
+ * backend stores float32 like the GPU; `gradcheck` uses a float64 instance so finite differences are clean.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly adapter: string;
+
+  constructor(readonly precision: 'float32' | 'float64') {
+    this.adapter = precision === 'float32' ? 'CPU (TypeScript reference kernels)' : 'CPU float64 (gradcheck)';
+  }
+
+  array(size: number): FloatArray {
+    return this.precision === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  }
+
+  upload(data: ArrayLike<number>): Storage<FloatArray> {
+    const a = this.array(data.length);
+    a.set(data);
+    return new Storage(this, a, data.length);
+  }
+
+  alloc(size: number): Storage<FloatArray> {
+    return new Storage(this, this.array(size), size);
+  }
+
+  async read(storage: Storage, size: number): Promise<Float32Array> {
+    return Float32Array.from((storage.payload as FloatArray).subarray(0, size));
+  }
+
+  free(): void {
+    // Garbage collection reclaims the array.
+  }
+}
+
+export const cpuBackend = new CpuBackend('float32');
+export const cpu64Backend = new CpuBackend('float64');

@@ -1,0 +1,203 @@
+import { Backend, Storage } from '../backend';
+import { BufferPool, Usage } from './bufferPool';
+import { GpuKernel } from './kernel';
+
+const UNIFORM_ALIGN = 256;
+const UNIFORM_BYTES = 256 * 1024;
+/** Submit after this many dispatches even without a readback, so long loops keep the GPU busy. */
+const MAX_BATCH = 2048;
+
+interface CachedPipeline {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+export type GpuStorage = Storage<GPUBuffer>;
+
+/**
+ * WebGPU backend: many dispatches per command encoder (one compute pass), submitted on readback or after
+ * MAX_BATCH dispatches; pipelines cached by kernel key; uniforms of a batch packed into one buffer;
+ * storage buffers pooled by size class.
+ */
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly pool: BufferPool;
+  private readonly readbackPool: BufferPool;
+  private readonly pipelines = new Map<string, CachedPipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private batched = 0;
+  private readonly uniformData = new Uint8Array(UNIFORM_BYTES);
+  private uniformUsed = 0;
+  private readonly uniformBuffer: GPUBuffer;
+  /** Device errors since the last readback; the next readback throws them rather than return stale data. */
+  private errors: string[] = [];
+  /** Counters for benchmarks and tests. */
+  readonly stats = { dispatches: 0, submits: 0, pipelines: 0 };
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: string,
+  ) {
+    this.pool = new BufferPool(device);
+    this.readbackPool = new BufferPool(device, Usage.MAP_READ | Usage.COPY_DST);
+    this.uniformBuffer = device.createBuffer({ size: UNIFORM_BYTES, usage: Usage.UNIFORM | Usage.COPY_DST });
+    device.addEventListener?.('uncapturederror', (e) => {
+      this.errors.push((e as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  upload(data: Float32Array): GpuStorage {
+    const buffer = this.pool.acquire(Math.max(4, data.byteLength));
+    if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return new Storage(this, buffer, data.length);
+  }
+
+  alloc(size: number): GpuStorage {
+    return new Storage(this, this.pool.acquire(Math.max(4, size * 4)), size);
+  }
+
+  free(storage: Storage): void {
+    this.pool.release(storage.payload as GPUBuffer);
+  }
+
+  async read(storage: Storage, size: number): Promise<Float32Array> {
+    if (size === 0) return new Float32Array(0);
+    const bytes = size * 4;
+    const staging = this.readbackPool.acquire(bytes);
+    this.endPass();
+    this.encoderNow().copyBufferToBuffer(storage.payload as GPUBuffer, 0, staging, 0, bytes);
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+    staging.unmap();
+    this.readbackPool.release(staging);
+    this.readbackPool.afterSubmit();
+    this.throwDeviceErrors();
+    return out;
+  }
+
+  /** The compiled pipeline of a kernel (cached by key) and its explicit bind group layout. */
+  pipeline(kernel: GpuKernel): CachedPipeline {
+    let hit = this.pipelines.get(kernel.key);
+    if (hit) return hit;
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    let binding = 0;
+    const visibility = 0x4; // GPUShaderStage.COMPUTE
+    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform' } });
+    for (let i = 0; i < kernel.inputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'read-only-storage' } });
+    for (let i = 0; i < kernel.outputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'storage' } });
+    const layout = this.device.createBindGroupLayout({ entries });
+    const module = this.device.createShaderModule({ code: kernel.code, label: kernel.key });
+    const pipeline = this.device.createComputePipeline({
+      label: kernel.key,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: kernel.entry ?? 'main' },
+    });
+    hit = { pipeline, layout };
+    this.pipelines.set(kernel.key, hit);
+    this.stats.pipelines++;
+    return hit;
+  }
+
+  /** A bind group following the kernel's binding convention; `uniform` may be a buffer the caller owns. */
+  bindGroup(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniform?: GPUBufferBinding): GPUBindGroup {
+    if (buffers.length !== kernel.inputs + kernel.outputs) {
+      throw new Error(`${kernel.key}: expected ${kernel.inputs + kernel.outputs} buffers, got ${buffers.length}`);
+    }
+    const entries: GPUBindGroupEntry[] = [];
+    let binding = 0;
+    if (kernel.uniform) {
+      if (!uniform) throw new Error(`${kernel.key}: missing uniform`);
+      entries.push({ binding: binding++, resource: uniform });
+    }
+    for (const buffer of buffers) entries.push({ binding: binding++, resource: { buffer } });
+    return this.device.createBindGroup({ layout: this.pipeline(kernel).layout, entries });
+  }
+
+  /** Packs uniform data into this batch's uniform buffer; returns its binding. */
+  uniform(data: ArrayBufferView): GPUBufferBinding {
+    const bytes = data.byteLength;
+    if (this.uniformUsed + bytes > UNIFORM_BYTES) this.flush();
+    const offset = this.uniformUsed;
+    this.uniformData.set(new Uint8Array(data.buffer, data.byteOffset, bytes), offset);
+    this.uniformUsed = Math.ceil((offset + bytes) / UNIFORM_ALIGN) * UNIFORM_ALIGN;
+    return { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes / 16) * 16) };
+  }
+
+  /** Records one dispatch of `kernel` over `buffers` (inputs then outputs). */
+  run(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniforms: ArrayBufferView | null, workgroups: readonly number[]): void {
+    const uniform = uniforms ? this.uniform(uniforms) : undefined;
+    this.encode(kernel, this.bindGroup(kernel, buffers, uniform), workgroups);
+  }
+
+  /** Records a dispatch with a prepared bind group (hot loops reuse theirs). */
+  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
+    const pass = this.passNow();
+    pass.setPipeline(this.pipeline(kernel).pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.afterDispatch();
+  }
+
+  /** Records a dispatch whose workgroup counts the GPU itself wrote (convergence-driven loops). */
+  encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0): void {
+    const pass = this.passNow();
+    pass.setPipeline(this.pipeline(kernel).pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroupsIndirect(indirect, offset);
+    this.afterDispatch();
+  }
+
+  /** Records a buffer copy in stream order. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.endPass();
+    this.encoderNow().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    this.endPass();
+    if (!this.encoder) return;
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformData, 0, this.uniformUsed);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.uniformUsed = 0;
+    this.batched = 0;
+    this.stats.submits++;
+    this.pool.afterSubmit();
+  }
+
+  /** Resolves when the GPU has finished everything submitted (benchmarks). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwDeviceErrors();
+  }
+
+  /** Surfaces WebGPU validation errors (a webgrad bug, never user input: ops check that first). */
+  throwDeviceErrors(): void {
+    if (this.errors.length === 0) return;
+    const msg = this.errors.join('\n');
+    this.errors = [];
+    throw new Error(`webgrad (webgpu): device error: ${msg}`);
+  }
+
+  private afterDispatch(): void {
+    this.stats.dispatches++;
+    if (++this.batched >= MAX_BATCH) this.flush();
+  }
+
+  private encoderNow(): GPUCommandEncoder {
+    return (this.encoder ??= this.device.createCommandEncoder());
+  }
+
+  private passNow(): GPUComputePassEncoder {
+    return (this.pass ??= this.encoderNow().beginComputePass());
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+}

@@ -1,0 +1,154 @@
+// Tensor creation. Values are computed on the host (so seeded random tensors are identical on every
+// backend) and uploaded once.
+import { Backend } from '../backend/backend';
+import { getBackend } from '../runtime';
+import { fmt, Shape, sizeOf, WebgradError } from '../shape';
+import { NestedArray, Tensor } from '../tensor';
+
+export interface TensorOptions {
+  shape?: Shape;
+  requiresGrad?: boolean;
+  /** Defaults to the backend chosen by `init()`. */
+  backend?: Backend;
+}
+
+function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new WebgradError(op, `shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+}
+
+/** Flattens nested arrays, checking they are rectangular and numeric. */
+function flatten(data: NestedArray): { values: number[]; shape: number[] } {
+  const shape: number[] = [];
+  for (let d: NestedArray = data; Array.isArray(d); d = d[0]) shape.push(d.length);
+  const values: number[] = [];
+  const walk = (d: NestedArray, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof d !== 'number') throw new WebgradError('tensor', `non-numeric value ${JSON.stringify(d)} at ${path || 'top'}`);
+      values.push(d);
+      return;
+    }
+    if (!Array.isArray(d) || d.length !== shape[dim]) {
+      const got = Array.isArray(d) ? `length ${d.length}` : typeof d;
+      throw new WebgradError('tensor', `ragged nested array: expected length ${shape[dim]} at ${path || 'top'}, got ${got}`);
+    }
+    d.forEach((x, i) => walk(x, dim + 1, `${path}[${i}]`));
+  };
+  walk(data, 0, '');
+  return { values, shape };
+}
+
+export function fromArray(values: ArrayLike<number>, shape: Shape, options: TensorOptions = {}): Tensor {
+  const backend = options.backend ?? getBackend();
+  const data = values instanceof Float32Array ? values : Float32Array.from(values);
+  return new Tensor(backend.upload(data), shape, options.requiresGrad ?? false);
+}
+
+/**
+ * A tensor from a number, nested arrays or a Float32Array (flat data needs `shape` unless it is 1-D).
+ * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
+ */
+export function tensor(data: NestedArray | Float32Array | Float64Array | readonly number[], options: TensorOptions = {}): Tensor {
+  let values: ArrayLike<number>;
+  let shape: number[];
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    values = data;
+    shape = [data.length];
+  } else if (typeof data === 'number') {
+    values = [data];
+    shape = [];
+  } else if (Array.isArray(data)) {
+    ({ values, shape } = flatten(data as NestedArray));
+  } else {
+    throw new WebgradError('tensor', `expected a number, nested arrays or a Float32Array, got ${typeof data}`);
+  }
+  if (options.shape) {
+    checkShape('tensor', options.shape);
+    if (sizeOf(options.shape) !== values.length) {
+      throw new WebgradError('tensor', `shape ${fmt(options.shape)} needs ${sizeOf(options.shape)} values, got ${values.length}`);
+    }
+    shape = [...options.shape];
+  }
+  return fromArray(values, shape, options);
+}
+
+export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
+  checkShape('full', shape);
+  if (typeof value !== 'number') throw new WebgradError('full', `value must be a number, got ${typeof value}`);
+  return fromArray(new Float32Array(sizeOf(shape)).fill(value), shape, options);
+}
+
+export const zeros = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 0, options);
+export const ones = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 1, options);
+export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 0, { backend: t.backend, ...options });
+export const onesLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 1, { backend: t.backend, ...options });
+
+/** `[start, end)` in steps of `step` (like `torch.arange`); `arange(n)` is `0..n-1`. */
+export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new WebgradError('arange', `step must be finite and non-zero, got ${step}`);
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  return fromArray(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], options);
+}
+
+/** `n` evenly spaced points from `start` to `end`, both included (like `torch.linspace`). */
+export function linspace(start: number, end: number, n: number, options: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new WebgradError('linspace', `steps must be a non-negative integer, got ${n}`);
+  const step = n > 1 ? (end - start) / (n - 1) : 0;
+  // Computed in float64, rounded once; the last point is exactly `end`.
+  return fromArray(Float32Array.from({ length: n }, (_, i) => (i === n - 1 ? end : start + i * step)), [n], options);
+}
+
+/** The n×m identity (m defaults to n). */
+export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  checkShape('eye', [n, m]);
+  const data = new Float32Array(n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return fromArray(data, [n, m], options);
+}
+
+/** A small, fast, seedable generator (mulberry32); the same seed gives the same tensor on every backend. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let defaultSeed = 0x9e3779b9;
+/** Seeds the generator used by `rand`/`randn` calls without an explicit seed. */
+export function manualSeed(seed: number): void {
+  defaultSeed = seed >>> 0;
+}
+const nextSeed = (): number => (defaultSeed = (Math.imul(defaultSeed, 1664525) + 1013904223) >>> 0);
+
+export interface RandomOptions extends TensorOptions {
+  seed?: number;
+}
+
+/** Uniform on [0, 1). */
+export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  checkShape('rand', shape);
+  const next = mulberry32(options.seed ?? nextSeed());
+  return fromArray(Float32Array.from({ length: sizeOf(shape) }, next), shape, options);
+}
+
+/** Standard normal (Box–Muller). */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  checkShape('randn', shape);
+  const next = mulberry32(options.seed ?? nextSeed());
+  const n = sizeOf(shape);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - next()));
+    const th = 2 * Math.PI * next();
+    data[i] = r * Math.cos(th);
+    if (i + 1 < n) data[i + 1] = r * Math.sin(th);
+  }
+  return fromArray(data, shape, options);
+}

@@ -1,0 +1,195 @@
+import { Backend, Storage, storageStats } from './backend/backend';
+import type { GradNode } from './autograd/node';
+import { getWebGPUBackend } from './runtime';
+import { Shape, sizeOf, WebgradError } from './shape';
+
+export type NestedArray = number | NestedArray[];
+
+// ---- scopes for tidy() -------------------------------------------------------------------------------
+
+const scopes: Set<Tensor>[] = [];
+let liveTensors = 0;
+let nextId = 0;
+
+// Tensors dropped without dispose() give their storage back when collected (a safety net, not the plan).
+const collector = new FinalizationRegistry<Storage>((storage) => {
+  liveTensors--;
+  storage.release();
+});
+
+/**
+ * A float32, contiguous, row-major tensor on one backend. Ops are methods (x.add(y)) and free functions
+ * (add(x, y)); each op module adds its methods to this class.
+ */
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly size: number;
+  readonly backend: Backend;
+  /** Accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor when it was recorded for autograd; null for leaves. */
+  node: GradNode | null = null;
+  /** Which output of `node` this is (ops like eigh have several). */
+  outputIndex = 0;
+  private _requiresGrad: boolean;
+  private _storage: Storage | null;
+
+  constructor(storage: Storage, shape: Shape, requiresGrad = false, tracked = true) {
+    this._storage = storage;
+    this.backend = storage.backend;
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this._requiresGrad = requiresGrad;
+    liveTensors++;
+    collector.register(this, storage, this);
+    if (tracked) scopes[scopes.length - 1]?.add(this);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(v: boolean) {
+    if (v && this.node) throw new WebgradError('requiresGrad', 'only leaf tensors can be set to require grad; use detach() first');
+    this._requiresGrad = v;
+  }
+
+  /** In-place `requiresGrad = flag`, returning this (like torch's `requires_grad_()`). */
+  requiresGrad_(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** True for tensors not produced by a recorded op. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  get isDisposed(): boolean {
+    return this._storage === null;
+  }
+
+  /** The storage; throws naming `op` if the tensor was disposed. */
+  storageFor(op: string): Storage {
+    if (!this._storage) throw new WebgradError(op, `tensor #${this.id} of shape [${this.shape.join(', ')}] was disposed`);
+    return this._storage;
+  }
+
+  /** Frees the storage now (it returns to the pool once no view or saved-for-backward handle needs it). */
+  dispose(): void {
+    if (!this._storage) return;
+    collector.unregister(this);
+    liveTensors--;
+    this._storage.release();
+    this._storage = null;
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /** A new tensor sharing this storage, outside the graph (like `torch.Tensor.detach`). */
+  detach(): Tensor {
+    return new Tensor(this.storageFor('detach').retain(), this.shape);
+  }
+
+  /** An internal handle sharing storage: used for views and for tensors saved for backward. */
+  alias(shape: Shape = this.shape, tracked = true): Tensor {
+    return new Tensor(this.storageFor('view').retain(), shape, false, tracked);
+  }
+
+  /** Copies the data to the host. The only readback: call it when you need the numbers. */
+  async data(): Promise<Float32Array> {
+    const storage = this.storageFor('data');
+    return storage.backend.read(storage, this.size);
+  }
+
+  /** The data as nested arrays of this shape (a number for 0-d tensors). */
+  async array(): Promise<NestedArray> {
+    const flat = await this.data();
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return flat[offset];
+      const inner = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * inner));
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new WebgradError('item', `needs a tensor with one element, got shape [${this.shape.join(', ')}]`);
+    return (await this.data())[0];
+  }
+
+  toString(): string {
+    return `Tensor(shape=[${this.shape.join(', ')}], backend=${this.backend.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+/** Throws naming `op` when any tensor was disposed or tensors mix backends. */
+export function assertUsable(op: string, ...ts: Tensor[]): Backend {
+  const backend = ts[0].backend;
+  for (const t of ts) {
+    t.storageFor(op);
+    if (t.backend !== backend) {
+      throw new WebgradError(op, `tensors live on different backends (${backend.name} and ${t.backend.name}); move one with toBackend()`);
+    }
+  }
+  return backend;
+}
+
+// ---- memory ------------------------------------------------------------------------------------------
+
+export type TensorContainer = Tensor | void | undefined | null | number | string | boolean | TensorContainer[] | { [k: string]: TensorContainer };
+
+function collect(result: unknown, out: Set<Tensor>): void {
+  if (result instanceof Tensor) out.add(result);
+  else if (Array.isArray(result)) for (const r of result) collect(r, out);
+  else if (result && typeof result === 'object' && Object.getPrototypeOf(result) === Object.prototype) {
+    for (const r of Object.values(result)) collect(r, out);
+  }
+}
+
+/**
+ * Runs `fn` and disposes every tensor created inside it except those it returns (in arrays or plain
+ * objects too) and gradients accumulated into leaves. Synchronous, like `tf.tidy`. The graph of a
+ * returned tensor stays differentiable: backward keeps its own handles on what it needs.
+ */
+export function tidy<T extends TensorContainer>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  const keep = new Set<Tensor>();
+  collect(result, keep);
+  for (const t of scope) if (!keep.has(t)) t.dispose();
+  // Returned tensors belong to the enclosing scope now.
+  for (const t of keep) if (scope.has(t)) scopes[scopes.length - 1]?.add(t);
+  return result;
+}
+
+/** Removes a tensor from the enclosing tidy scopes so it survives them (like `tf.keep`). */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+export interface MemoryInfo {
+  /** Live tensors (not disposed, not yet collected). */
+  tensors: number;
+  /** Bytes of live storage (shared storage counted once). */
+  bytes: number;
+  /** Bytes the WebGPU buffer pool holds from the device, in use or free (0 without WebGPU). */
+  pooledBytes: number;
+}
+
+export function memory(): MemoryInfo {
+  return { tensors: liveTensors, bytes: storageStats.bytes, pooledBytes: getWebGPUBackend()?.pool.pooledBytes ?? 0 };
+}

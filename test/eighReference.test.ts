@@ -1,0 +1,195 @@
+import { describe, it, expect } from 'vitest';
+import { eighReference, eigvalshReference } from '../src/linalg/eighReference';
+
+/** mulberry32: small seeded PRNG, uniform in [0, 1). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomSymmetric(n: number, seed: number): Float64Array {
+  const r = rng(seed);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = 2 * r() - 1;
+  return a;
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (const x of a) m = Math.max(m, Math.abs(x));
+  return m;
+}
+
+/** Checks A V = V Λ, VᵀV = I, ascending order and the sign convention for a full symmetric A. */
+function checkDecomposition(a: Float64Array, n: number): void {
+  const { values, vectors: v } = eighReference(a, n);
+  expect(values.length).toBe(n);
+  expect(v.length).toBe(n * n);
+  const scale = Math.max(maxAbs(a), 1e-300);
+  let resid = 0;
+  let orth = 0;
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) {
+      let av = 0;
+      let vtv = 0;
+      for (let j = 0; j < n; j++) {
+        av += a[i * n + j] * v[j * n + k];
+        vtv += v[j * n + i] * v[j * n + k];
+      }
+      resid = Math.max(resid, Math.abs(av - v[i * n + k] * values[k]));
+      orth = Math.max(orth, Math.abs(vtv - (i === k ? 1 : 0)));
+    }
+  expect(resid).toBeLessThan(1e-10 * scale);
+  expect(orth).toBeLessThan(1e-12 * Math.max(n, 1));
+  for (let k = 1; k < n; k++) expect(values[k]).toBeGreaterThanOrEqual(values[k - 1]);
+  for (let k = 0; k < n; k++) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (Math.abs(v[i * n + k]) > Math.abs(v[best * n + k])) best = i;
+    expect(v[best * n + k]).toBeGreaterThan(0);
+  }
+}
+
+/** 1-D harmonic oscillator on linspace(-5, 5, n), plus an optional κ·exp(-x²/2) bump. */
+function hamiltonian(n: number, kappa: number): Float64Array {
+  const dx = 10 / (n - 1);
+  const h = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const x = -5 + i * dx;
+    h[i * n + i] = 1 / (dx * dx) + 0.5 * x * x + kappa * Math.exp(-0.5 * x * x);
+    if (i > 0) h[i * n + i - 1] = h[(i - 1) * n + i] = -1 / (2 * dx * dx);
+  }
+  return h;
+}
+
+describe('eighReference', () => {
+  for (const n of [1, 2, 3, 7, 16, 33, 64, 128]) {
+    it(`decomposes a random symmetric ${n}×${n} matrix`, () => {
+      checkDecomposition(randomSymmetric(n, 1000 + n), n);
+    });
+  }
+
+  it('ignores the upper triangle', () => {
+    const n = 33;
+    const a = randomSymmetric(n, 7);
+    const g = a.slice();
+    const r = rng(99);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) g[i * n + j] = 1e6 * (r() - 0.5);
+    const ref = eighReference(a, n);
+    const got = eighReference(g, n);
+    expect(got.values).toEqual(ref.values);
+    expect(got.vectors).toEqual(ref.vectors);
+    expect(eigvalshReference(g, n)).toEqual(eigvalshReference(a, n));
+  });
+
+  it('handles n = 0 and n = 1', () => {
+    const e0 = eighReference(new Float64Array(0), 0);
+    expect(e0.values.length).toBe(0);
+    expect(e0.vectors.length).toBe(0);
+    const e1 = eighReference(Float64Array.of(-3), 1);
+    expect(Array.from(e1.values)).toEqual([-3]);
+    expect(Array.from(e1.vectors)).toEqual([1]);
+  });
+
+  it('handles zero, identity and repeated eigenvalues', () => {
+    const z = eighReference(new Float64Array(16), 4);
+    expect(Array.from(z.values)).toEqual([0, 0, 0, 0]);
+    checkDecomposition(new Float64Array(16), 4);
+
+    const n = 5;
+    const eye = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+    const ei = eighReference(eye, n);
+    expect(Array.from(ei.values)).toEqual([1, 1, 1, 1, 1]);
+    expect(Array.from(ei.vectors)).toEqual(Array.from(eye));
+
+    const d = Float64Array.of(2, 0, 0, 0, 1, 0, 0, 0, 1);
+    const ed = eighReference(d, 3);
+    expect(Array.from(ed.values)).toEqual([1, 1, 2]);
+    checkDecomposition(d, 3);
+
+    // Dense matrix with a repeated eigenvalue: Q diag(1,1,1,2,2,5) Qᵀ for a random orthogonal Q.
+    const m = 6;
+    const q = eighReference(randomSymmetric(m, 3), m).vectors;
+    const lam = [1, 1, 1, 2, 2, 5];
+    const a = new Float64Array(m * m);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++) {
+        let s = 0;
+        for (let k = 0; k < m; k++) s += q[i * m + k] * lam[k] * q[j * m + k];
+        a[i * m + j] = s;
+      }
+    for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) a[j * m + i] = a[i * m + j];
+    const ea = eighReference(a, m);
+    ea.values.forEach((x, k) => expect(x).toBeCloseTo(lam[k], 12));
+    checkDecomposition(a, m);
+  });
+
+  it('handles diagonal and tridiagonal inputs', () => {
+    const diag = new Float64Array(9);
+    diag[0] = 3;
+    diag[4] = -1;
+    diag[8] = 2;
+    expect(Array.from(eighReference(diag, 3).values)).toEqual([-1, 2, 3]);
+    checkDecomposition(diag, 3);
+    checkDecomposition(hamiltonian(40, 0.5), 40);
+  });
+
+  it('handles split tridiagonals, close eigenvalue pairs and extreme scales', () => {
+    // Tridiagonal with zero off-diagonals (pre-split blocks).
+    const n = 12;
+    const t = hamiltonian(n, 0);
+    for (const k of [3, 4, 9]) t[k * n + k - 1] = t[(k - 1) * n + k] = 0;
+    checkDecomposition(t, n);
+    // Wilkinson W21+: pairs of eigenvalues agreeing to ~1e-14 relative.
+    const m = 21;
+    const wk = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) {
+      wk[i * m + i] = Math.abs(10 - i);
+      if (i > 0) wk[i * m + i - 1] = wk[(i - 1) * m + i] = 1;
+    }
+    checkDecomposition(wk, m);
+    expect(eighReference(wk, m).values[m - 1]).toBeCloseTo(10.746194182903393, 12);
+    for (const scale of [1e-150, 1e150]) {
+      const a = randomSymmetric(17, 5).map((x) => x * scale);
+      checkDecomposition(a, 17);
+    }
+  });
+
+  it('reproduces the 1-D Hamiltonian spectrum (n = 500)', () => {
+    const cases: [number, number, number][] = [
+      [0, 0.4999874496, 0.9999497999],
+      [1, 1.2933102842, 0.7228945139],
+      [5, 3.4223626261, 0.0387268167],
+    ];
+    for (const [kappa, e0, gap] of cases) {
+      const h = hamiltonian(500, kappa);
+      const { values } = eighReference(h, 500);
+      expect(Math.abs(values[0] - e0)).toBeLessThan(1e-9);
+      expect(Math.abs(values[1] - values[0] - gap)).toBeLessThan(1e-9);
+      const w = eigvalshReference(h, 500);
+      expect(Math.abs(w[0] - e0)).toBeLessThan(1e-9);
+      expect(Math.abs(w[1] - w[0] - gap)).toBeLessThan(1e-9);
+    }
+  });
+
+  it('eigvalshReference agrees with eighReference', () => {
+    for (const n of [2, 5, 33, 100]) {
+      const a = randomSymmetric(n, 500 + n);
+      const full = eighReference(a, n).values;
+      const only = eigvalshReference(a, n);
+      for (let k = 0; k < n; k++) expect(Math.abs(only[k] - full[k])).toBeLessThan(1e-12 * n);
+    }
+  });
+
+  it('throws on bad input sizes', () => {
+    expect(() => eighReference(new Float64Array(3), 2)).toThrow(/eigh/);
+    expect(() => eigvalshReference(new Float64Array(4), -1)).toThrow(/eigh/);
+  });
+});

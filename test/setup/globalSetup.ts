@@ -1,0 +1,26 @@
+// Runs once before the suites: finds the WebGPU adapter (SwiftShader when no GPU), prints one line naming
+// it, and fails the run under CI=true when there is none. Test files learn the result through inject().
+import type { TestProject } from 'vitest/node';
+import { findWebGPU } from '../../src/backend/webgpu/adapter';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    webgpu: { available: boolean; adapter: string; reason: string };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  const found = await findWebGPU();
+  const available = !!found.device;
+  found.device?.destroy();
+  if (available) {
+    console.log(`webgrad: WebGPU suite runs on ${found.info}`);
+  } else if (process.env.CI === 'true') {
+    throw new Error(`webgrad: CI=true but no WebGPU adapter: ${found.reason}. Install SwiftShader: apt-get install -y chromium libvulkan1`);
+  } else {
+    console.log(`webgrad: WebGPU suite SKIPPED (${found.reason}). Enable it with: apt-get install -y chromium libvulkan1`);
+  }
+  // The adapter search may have pointed the Vulkan loader at SwiftShader; test processes inherit that.
+  project.provide('webgpu', { available, adapter: found.info, reason: found.reason });
+}
