@@ -17,6 +17,9 @@ export function describeAdapter(adapter: GPUAdapter): string {
   return `${i.description || 'WebGPU adapter'}${parts ? ` (${parts})` : ''}`;
 }
 
+// Dawn tears down its instance when the GPU object is collected, under live devices: keep them all.
+const keepAlive: GPU[] = [];
+
 async function nodeGpu(): Promise<GPU | null> {
   const spec = 'webgpu'; // a variable, so bundlers leave the import alone
   let mod: { create(flags: string[]): GPU; globals: Record<string, unknown> };
@@ -27,7 +30,9 @@ async function nodeGpu(): Promise<GPU | null> {
   }
   // Dawn's objects check `instanceof GPUBufferUsage` & co. against these globals.
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  return mod.create([]);
+  const gpu = mod.create([]);
+  keepAlive.push(gpu);
+  return gpu;
 }
 
 async function fileExists(path: string): Promise<boolean> {
