@@ -23,6 +23,39 @@ fn inf_f() -> f32 {
   return bitcast<f32>(bits);
 }
 
+// sin and cos to ~1 ulp for |x| < ~1e4. WGSL only promises 2^-11 absolute error for the builtins, and
+// SwiftShader's are that coarse (1.6e-4 at x = -1.3). Cody–Waite reduction by π/2 (the first constant has
+// few bits, so j·C1 is exact), then minimax polynomials on [-π/4, π/4].
+fn sincos_reduce(x: f32) -> vec2<f32> {
+  let j = round(x * 0.63661977236758134);
+  let r = ((x - j * 1.5703125) - j * 4.8375129699707031e-4) - j * 7.5497899548918821e-8;
+  return vec2<f32>(r, j);
+}
+
+fn sin_poly(r: f32) -> f32 {
+  let z = r * r;
+  return r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+}
+
+fn cos_poly(r: f32) -> f32 {
+  let z = r * r;
+  return 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+}
+
+fn sin_f(x: f32) -> f32 {
+  let rj = sincos_reduce(x);
+  let q = i32(rj.y) & 3;
+  let v = select(sin_poly(rj.x), cos_poly(rj.x), (q & 1) == 1);
+  return select(v, -v, q >= 2);
+}
+
+fn cos_f(x: f32) -> f32 {
+  let rj = sincos_reduce(x);
+  let q = i32(rj.y) & 3;
+  let v = select(cos_poly(rj.x), sin_poly(rj.x), (q & 1) == 1);
+  return select(v, -v, q == 1 || q == 2);
+}
+
 // tanh that saturates cleanly (some drivers return NaN for large |x|).
 fn tanh_f(x: f32) -> f32 {
   return tanh(clamp(x, -15.0, 15.0));

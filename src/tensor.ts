@@ -91,6 +91,25 @@ export class Tensor {
     this.grad = null;
   }
 
+  /**
+   * Makes this tensor hold `value`'s data (same shape and backend), keeping its identity, requiresGrad
+   * and .grad: the optimizer step of a training loop. Storage is rebound, not overwritten, so graphs
+   * that saved the old values stay correct.
+   */
+  assign(value: Tensor): this {
+    const next = value.storageFor('assign');
+    const prev = this.storageFor('assign');
+    if (value.backend !== this.backend || value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
+      throw new WebgradError('assign', `value of shape [${value.shape.join(', ')}] on ${value.backend.name} does not match [${this.shape.join(', ')}] on ${this.backend.name}`);
+    }
+    if (next === prev) return this;
+    collector.unregister(this);
+    this._storage = next.retain();
+    collector.register(this, next, this);
+    prev.release();
+    return this;
+  }
+
   /** A new tensor sharing this storage, outside the graph (like `torch.Tensor.detach`). */
   detach(): Tensor {
     return new Tensor(this.storageFor('detach').retain(), this.shape);

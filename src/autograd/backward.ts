@@ -4,7 +4,7 @@ import { fromArray } from '../ops/creation';
 import { add } from '../ops/elementwise';
 import { sumTo } from '../ops/reduce';
 import { fmt, sameShape, WebgradError } from '../shape';
-import { keep, Tensor } from '../tensor';
+import { keep, Tensor, tidy } from '../tensor';
 import { addMethods } from '../ops/util';
 import { GradNode, noGrad } from './node';
 
@@ -98,7 +98,10 @@ export function computeGradients(roots: readonly Tensor[], seeds: readonly Tenso
       if (!node.backward || !node.saved) {
         throw new WebgradError('backward', `the graph through '${node.op}' was freed by an earlier backward(); pass { retainGraph: true } to that call to run backward twice`);
       }
-      const inGrads = node.backward(grads, node.saved);
+      // tidy: temporaries a backward rule makes (views, partial products) die here.
+      const run = node.backward;
+      const saved = node.saved;
+      const inGrads = tidy(() => run(grads, saved));
       for (const g of grads) {
         if (g) held.delete(g);
       }
@@ -106,7 +109,7 @@ export function computeGradients(roots: readonly Tensor[], seeds: readonly Tenso
       node.inputs.forEach((input, i) => {
         const g = inGrads[i];
         if (!g || !input.requiresGrad) return;
-        const reduced = sumTo(g, input.shape);
+        const reduced = tidy(() => sumTo(g, input.shape));
         if (reduced !== g) produced.add(reduced);
         deliver(input, reduced);
       });
