@@ -8,7 +8,7 @@ export { WebgradError } from './shape';
 export type { Shape } from './shape';
 
 // Ops: each module's exports are its public functions (internal helpers live in src/ops/util.ts).
-export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, manualSeed } from './ops/creation';
+export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, manualSeed, toBackend } from './ops/creation';
 export type { TensorOptions, RandomOptions } from './ops/creation';
 export * from './ops/elementwise';
 export * from './ops/reduce';

@@ -1,7 +1,9 @@
 // Tensor creation. Values are computed on the host (so seeded random tensors are identical on every
 // backend) and uploaded once.
 import { Backend } from '../backend/backend';
-import { getBackend } from '../runtime';
+import { cpuBackend } from '../backend/cpu';
+import { getBackend, getWebGPUBackend } from '../runtime';
+import { addMethods } from './util';
 import { fmt, Shape, sizeOf, WebgradError } from '../shape';
 import { NestedArray, Tensor } from '../tensor';
 
@@ -152,3 +154,20 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   }
   return fromArray(data, shape, options);
 }
+
+/** A copy of `t` on another backend ('cpu' or 'webgpu'; WebGPU must have been initialised). Reads back once. */
+export async function toBackend(t: Tensor, name: 'cpu' | 'webgpu'): Promise<Tensor> {
+  const target = name === 'cpu' ? cpuBackend : getWebGPUBackend();
+  if (!target) throw new WebgradError('toBackend', "WebGPU is not initialised: call init({ backend: 'webgpu' }) first");
+  if (target === t.backend) return t.detach();
+  return fromArray(await t.data(), t.shape, { backend: target });
+}
+
+declare module '../tensor' {
+  interface Tensor {
+    /** A copy on another backend (async: reads the data back once). */
+    toBackend(name: 'cpu' | 'webgpu'): Promise<Tensor>;
+  }
+}
+
+addMethods({ toBackend });

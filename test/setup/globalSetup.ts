@@ -1,5 +1,6 @@
 // Runs once before the suites: finds the WebGPU adapter (SwiftShader when no GPU), prints one line naming
 // it, and fails the run under CI=true when there is none. Test files learn the result through inject().
+import { execSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { findWebGPU } from '../../src/backend/webgpu/adapter';
 
@@ -11,6 +12,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<void> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  // The package and CLI tests run the built dist/ the way users import it: build it once, up front.
+  execSync('npm run build --silent', { stdio: ['ignore', 'ignore', 'inherit'] });
   const found = await findWebGPU();
   const available = !!found.device;
   found.device?.destroy();
