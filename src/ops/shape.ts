@@ -1,10 +1,15 @@
-// Shape ops. Views (reshape) share storage; broadcastTo copies through a strided kernel.
+// Shape ops. Views (reshape, squeeze, unsqueeze) share storage; broadcastTo, permute and cat copy through
+// strided kernels (shaders/broadcast.wgsl, shaders/strided.wgsl).
 import { record } from '../autograd/record';
 import { groups1d } from '../backend/webgpu/kernel';
-import { broadcastShapes, broadcastStrides, collapseDims, fmt, packDims, Shape, sameShape, sizeOf, WebgradError } from '../shape';
+import {
+  broadcastShapes, broadcastStrides, collapseDims, fmt, normalizeAxes, normalizeAxis, packDims, Shape, sameShape, sizeOf,
+  stridesOf, WebgradError,
+} from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { sumTo } from './reduce';
+import { contiguous, copyStrided, gatherView } from './strided';
 import broadcastWgsl from '../../shaders/broadcast.wgsl?raw';
 
 /** Resolves one -1 in a target shape and checks the element count. */
@@ -70,13 +75,118 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   return record('broadcastTo', [y], [x], [], ([g]) => [sumTo(g!, x.shape)])[0];
 }
 
+/** Throws naming `op` unless `x` is a Tensor (a plain array passed by mistake would fail obscurely later). */
+function assertTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new WebgradError(op, `${what} must be a Tensor, got ${Array.isArray(x) ? 'an array' : typeof x}`);
+}
+
+/** Reorders the dims: result dim i is input dim `dims[i]` (like `torch.permute`; negative dims count from the end). */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  assertTensor('permute', x);
+  assertUsable('permute', x);
+  if (!Array.isArray(dims)) throw new WebgradError('permute', `dims must be an array, got ${typeof dims}`);
+  const norm = dims.map((d) => normalizeAxis('permute', d, x.ndim));
+  if (norm.length !== x.ndim || new Set(norm).size !== norm.length) {
+    throw new WebgradError('permute', `dims ${fmt(dims)} are not a permutation of the ${x.ndim} dims of ${fmt(x.shape)}`);
+  }
+  if (norm.every((d, i) => d === i)) return reshape(x, x.shape);
+  const st = stridesOf(x.shape);
+  const outShape = norm.map((d) => x.shape[d]);
+  const y = empty(x.backend, outShape);
+  copyStrided('permute', x, { offset: 0, strides: norm.map((d) => st[d]) }, y, contiguous(outShape), outShape);
+  const inverse = new Array<number>(norm.length);
+  norm.forEach((d, i) => (inverse[d] = i));
+  return record('permute', [y], [x], [], ([g]) => [permute(g!, inverse)])[0];
+}
+
+/** Swaps two dims (the last two by default), like `torch.transpose`. */
+export function transpose(x: Tensor, dim0?: number, dim1?: number): Tensor {
+  assertTensor('transpose', x);
+  if (x.ndim < 2 && dim0 === undefined && dim1 === undefined) {
+    throw new WebgradError('transpose', `the default swaps the last two dims, but the tensor has shape ${fmt(x.shape)}; pass dim0 and dim1`);
+  }
+  const [a, b] = [normalizeAxis('transpose', dim0 ?? -2, x.ndim), normalizeAxis('transpose', dim1 ?? -1, x.ndim)];
+  const dims = [...x.shape.keys()];
+  [dims[a], dims[b]] = [dims[b], dims[a]];
+  return permute(x, dims);
+}
+
+/** Drops size-1 dims: all of them, or those of `dim` (a dim whose size is not 1 is kept, as in torch). A view. */
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  assertTensor('squeeze', x);
+  assertUsable('squeeze', x);
+  const axes = normalizeAxes('squeeze', dim, x.ndim);
+  return reshape(x, x.shape.filter((d, i) => !(d === 1 && axes.includes(i))));
+}
+
+/** Inserts a size-1 dim at `dim` (in [-ndim-1, ndim], like `torch.unsqueeze`). A view. */
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  assertTensor('unsqueeze', x);
+  assertUsable('unsqueeze', x);
+  const at = normalizeAxis('unsqueeze', dim, x.ndim, 1);
+  return reshape(x, [...x.shape.slice(0, at), 1, ...x.shape.slice(at)]);
+}
+
+/** Checks a tensor list: non-empty, all Tensors, one backend. */
+function checkList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors)) throw new WebgradError(op, `expects an array of tensors, got ${typeof tensors}`);
+  if (tensors.length === 0) throw new WebgradError(op, 'expects a non-empty list of tensors');
+  tensors.forEach((t, i) => assertTensor(op, t, `element ${i}`));
+  assertUsable(op, ...tensors);
+}
+
+/** Joins tensors along an existing dim (like `torch.cat`); shapes must match except in `dim`. */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList('cat', tensors);
+  const first = tensors[0];
+  if (first.ndim === 0) throw new WebgradError('cat', 'cannot concatenate 0-d tensors; use stack');
+  const d = normalizeAxis('cat', dim, first.ndim);
+  tensors.forEach((t, i) => {
+    if (t.ndim !== first.ndim || t.shape.some((s, k) => k !== d && s !== first.shape[k])) {
+      throw new WebgradError('cat', `tensor ${i} has shape ${fmt(t.shape)} but tensor 0 has shape ${fmt(first.shape)}; shapes must match except in dim ${d}`);
+    }
+  });
+  const outShape = [...first.shape];
+  outShape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
+  const y = empty(first.backend, outShape);
+  const outStrides = stridesOf(outShape);
+  // Each input's block of the output: a view starting at its offset along `dim`.
+  const blocks = tensors.map((t, i) => {
+    const start = tensors.slice(0, i).reduce((n, u) => n + u.shape[d], 0);
+    return { shape: t.shape, strides: outStrides, offset: start * outStrides[d] };
+  });
+  tensors.forEach((t, i) => copyStrided('cat', t, contiguous(t.shape), y, blocks[i], t.shape));
+  return record('cat', [y], tensors, [], ([g]) => tensors.map((t, i) => (t.requiresGrad ? gatherView('cat', g!, blocks[i]) : null)))[0];
+}
+
+/** Joins same-shape tensors along a new dim (like `torch.stack`): unsqueeze each, then cat. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList('stack', tensors);
+  const first = tensors[0];
+  tensors.forEach((t, i) => {
+    if (!sameShape(t.shape, first.shape)) {
+      throw new WebgradError('stack', `tensor ${i} has shape ${fmt(t.shape)} but tensor 0 has shape ${fmt(first.shape)}; all shapes must be equal`);
+    }
+  });
+  const d = normalizeAxis('stack', dim, first.ndim, 1);
+  const parts = tensors.map((t) => unsqueeze(t, d));
+  const y = cat(parts, d);
+  // Views outside the graph can go now; recorded ones stay inputs of the cat node.
+  for (const p of parts) if (!p.requiresGrad) p.dispose();
+  return y;
+}
+
 declare module '../tensor' {
   interface Tensor {
     reshape(shape: readonly number[]): Tensor;
     broadcastTo(shape: readonly number[]): Tensor;
     expand(shape: readonly number[]): Tensor;
+    permute(dims: readonly number[]): Tensor;
+    transpose(dim0?: number, dim1?: number): Tensor;
+    squeeze(dim?: number | readonly number[]): Tensor;
+    unsqueeze(dim: number): Tensor;
   }
 }
 
 export const expand = broadcastTo;
-addMethods({ reshape, broadcastTo, expand });
+addMethods({ reshape, broadcastTo, expand, permute, transpose, squeeze, unsqueeze });

@@ -1,0 +1,79 @@
+// Strided views: the one kernel behind every op that moves elements without arithmetic (permute, slice,
+// select, diag, cat). A view addresses elements of a contiguous base as offset + Σ coord·stride; copying a
+// view into a contiguous tensor is a gather, the reverse a scatter into zeros. The two are each other's
+// adjoint, so each one's backward is the other. Internal: not re-exported from src/index.ts.
+import { record } from '../autograd/record';
+import { Backend } from '../backend/backend';
+import { groups1d } from '../backend/webgpu/kernel';
+import { collapseDims, packDims, Shape, sizeOf, stridesOf } from '../shape';
+import { Tensor } from '../tensor';
+import { asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
+import stridedWgsl from '../../shaders/strided.wgsl?raw';
+import fillWgsl from '../../shaders/fill.wgsl?raw';
+
+/** Where a copy reads or writes: element offset and one stride per dim of the copied shape. */
+export interface Layout {
+  offset: number;
+  strides: readonly number[];
+}
+
+/** A strided window onto a contiguous base tensor. */
+export interface View extends Layout {
+  shape: readonly number[];
+}
+
+export const contiguous = (shape: Shape, offset = 0): Layout => ({ offset, strides: stridesOf(shape) });
+
+/** Copies `shape` elements from `src` (read through `from`) into `dst` (written through `to`). */
+export function copyStrided(op: string, src: Tensor, from: Layout, dst: Tensor, to: Layout, shape: Shape): void {
+  const n = sizeOf(shape);
+  if (n === 0) return;
+  const plan = collapseDims(shape, [from.strides, to.strides]);
+  const [dims, [ss, ds]] = [plan.shape, plan.strides];
+  if (src.backend.name === 'cpu') {
+    const [xs, ys] = [cpuData(src), cpuData(dst)];
+    for (let i = 0; i < n; i++) {
+      let rest = i;
+      let s = from.offset;
+      let d = to.offset;
+      for (let k = dims.length - 1; k >= 0; k--) {
+        const c = rest % dims[k];
+        rest = (rest - c) / dims[k];
+        s += c * ss[k];
+        d += c * ds[k];
+      }
+      ys[d] = xs[s];
+    }
+  } else {
+    const k = gpuKernel('strided', stridedWgsl, {}, [1, 1]);
+    const words = uniformWords([n, dims.length, from.offset, to.offset, ...packDims(op, [dims, ss, ds])]);
+    asWebGPU(src.backend).run(k, [gpuBuffer(src), gpuBuffer(dst)], words, groups1d(n));
+  }
+}
+
+/** A tensor of `shape` filled with zeros, written on the device (no upload). */
+export function zerosOn(backend: Backend, shape: Shape): Tensor {
+  const out = empty(backend, shape);
+  if (out.size === 0) return out;
+  if (backend.name === 'cpu') {
+    cpuData(out).fill(0, 0, out.size);
+  } else {
+    const k = gpuKernel('fill', fillWgsl, {}, [0, 1]);
+    asWebGPU(backend).run(k, [gpuBuffer(out)], uniformWords([out.size, { f: 0 }]), groups1d(out.size));
+  }
+  return out;
+}
+
+/** The view of `x` as a new contiguous tensor; recorded as `op` (backward scatters into zeros). */
+export function gatherView(op: string, x: Tensor, view: View): Tensor {
+  const y = empty(x.backend, view.shape);
+  copyStrided(op, x, view, y, contiguous(view.shape), view.shape);
+  return record(op, [y], [x], [], ([g]) => [embedView(op, g!, x.shape, view)])[0];
+}
+
+/** Zeros of `baseShape` with `x` written into the view; recorded as `op` (backward gathers the view). */
+export function embedView(op: string, x: Tensor, baseShape: Shape, view: View): Tensor {
+  const y = zerosOn(x.backend, baseShape);
+  copyStrided(op, x, contiguous(view.shape), y, view, view.shape);
+  return record(op, [y], [x], [], ([g]) => [gatherView(op, g!, view)])[0];
+}
