@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { eighReference, eigvalshReference } from '../src/linalg/eighReference';
+import { eighReference, eighReferenceDetails, eigvalshReference } from '../src/linalg/eighReference';
+import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from '../src/linalg/tridiagonal';
 
 /** mulberry32: small seeded PRNG, uniform in [0, 1). */
 function rng(seed: number): () => number {
@@ -29,7 +30,11 @@ function maxAbs(a: Float64Array): number {
 
 /** Checks A V = V Λ, VᵀV = I, ascending order and the sign convention for a full symmetric A. */
 function checkDecomposition(a: Float64Array, n: number): void {
-  const { values, vectors: v } = eighReference(a, n);
+  checkResult(a, n, eighReference(a, n));
+}
+
+function checkResult(a: Float64Array, n: number, result: { values: Float64Array; vectors: Float64Array }): void {
+  const { values, vectors: v } = result;
   expect(values.length).toBe(n);
   expect(v.length).toBe(n * n);
   const scale = Math.max(maxAbs(a), 1e-300);
@@ -66,6 +71,50 @@ function hamiltonian(n: number, kappa: number): Float64Array {
     if (i > 0) h[i * n + i - 1] = h[(i - 1) * n + i] = -1 / (2 * dx * dx);
   }
   return h;
+}
+
+/** Symmetric tridiagonal matrix with diagonal d and off-diagonal e, as a full n×n array. */
+function tridiagonal(d: number[], e: number[]): Float64Array {
+  const n = d.length;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    a[i * n + i] = d[i];
+    if (i > 0) a[i * n + i - 1] = a[(i - 1) * n + i] = e[i - 1];
+  }
+  return a;
+}
+
+/** Wilkinson W_{2m+1}^+: diagonal |m - i|, off-diagonal 1; its top eigenvalues come in near-pairs. */
+function wilkinson(m: number): { d: number[]; e: number[] } {
+  return { d: Array.from({ length: 2 * m + 1 }, (_, i) => Math.abs(m - i)), e: Array(2 * m).fill(1) };
+}
+
+/** Q diag(blocks) Qᵀ for Q the eigenvectors of a random symmetric matrix: dense, with the blocks' spectra. */
+function rotatedBlockDiagonal(blocks: Float64Array[], sizes: number[], seed: number): Float64Array {
+  const n = sizes.reduce((x, y) => x + y, 0);
+  const b = new Float64Array(n * n);
+  let o = 0;
+  blocks.forEach((blk, t) => {
+    const m = sizes[t];
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) b[(o + i) * n + o + j] = blk[i * m + j];
+    o += m;
+  });
+  const q = eighReference(randomSymmetric(n, seed), n).vectors;
+  const qb = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += q[i * n + k] * b[k * n + j];
+      qb[i * n + j] = s;
+    }
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += qb[i * n + k] * q[j * n + k];
+      a[i * n + j] = a[j * n + i] = s;
+    }
+  return a;
 }
 
 describe('eighReference', () => {
@@ -186,6 +235,141 @@ describe('eighReference', () => {
       const only = eigvalshReference(a, n);
       for (let k = 0; k < n; k++) expect(Math.abs(only[k] - full[k])).toBeLessThan(1e-12 * n);
     }
+  });
+
+  it('takes the inverse-iteration path for random matrices, without loss of accuracy', () => {
+    for (const n of [5, 33, 64, 130]) {
+      const a = randomSymmetric(n, 2000 + n);
+      const details = eighReferenceDetails(a, n);
+      expect(details.path).toBe('inverse-iteration');
+      expect(details.tridiagonalInput).toBe(false);
+      checkResult(a, n, details);
+      // Same eigenvalues as eigvalshReference, and the same vectors as the QL fallback (well separated here).
+      const ql = eighReferenceDetails(a, n, 'ql-rotations');
+      expect(ql.path).toBe('ql-rotations');
+      checkResult(a, n, ql);
+      for (let k = 0; k < n; k++) expect(Math.abs(details.values[k] - ql.values[k])).toBeLessThan(1e-13 * n);
+      for (let i = 0; i < n * n; i++) expect(Math.abs(details.vectors[i] - ql.vectors[i])).toBeLessThan(1e-9);
+    }
+  });
+
+  it('resolves clustered eigenvalues of tridiagonal matrices (Wilkinson, glued Wilkinson)', () => {
+    // W21+: its top eigenvalues agree pairwise to ~1e-14 relative, W101+ to machine precision.
+    for (const m of [10, 50]) {
+      const { d, e } = wilkinson(m);
+      const a = tridiagonal(d, e);
+      const details = eighReferenceDetails(a, 2 * m + 1);
+      expect(details.path).toBe('inverse-iteration');
+      expect(details.tridiagonalInput).toBe(true);
+      checkResult(a, 2 * m + 1, details);
+    }
+    // Five copies of W21+ coupled by tiny off-diagonals: clusters of five eigenvalues within ~1e-10.
+    for (const delta of [1e-4, 1e-10, 1e-15]) {
+      const d: number[] = [];
+      const e: number[] = [];
+      for (let b = 0; b < 5; b++) {
+        const w = wilkinson(10);
+        d.push(...w.d);
+        e.push(...w.e);
+        if (b < 4) e.push(delta);
+      }
+      const a = tridiagonal(d, e);
+      const details = eighReferenceDetails(a, d.length);
+      expect(details.path).toBe('inverse-iteration');
+      checkResult(a, d.length, details);
+    }
+  });
+
+  it('handles exactly repeated eigenvalues from block-diagonal matrices', () => {
+    // Tridiagonal, split into identical blocks by zero off-diagonals: each eigenvalue 4-fold.
+    const d: number[] = [];
+    const e: number[] = [];
+    for (let b = 0; b < 4; b++) {
+      const w = wilkinson(3);
+      d.push(...w.d);
+      e.push(...w.e);
+      if (b < 3) e.push(0);
+    }
+    const t = tridiagonal(d, e);
+    const dt = eighReferenceDetails(t, d.length);
+    expect(dt.path).toBe('inverse-iteration');
+    checkResult(t, d.length, dt);
+    for (let k = 0; k < d.length; k += 4) for (let j = 1; j < 4; j++) expect(dt.values[k + j]).toBe(dt.values[k]);
+
+    // Dense: four identical random 10×10 blocks, rotated by a random orthogonal matrix.
+    const blk = randomSymmetric(10, 11);
+    const a = rotatedBlockDiagonal([blk, blk, blk, blk], [10, 10, 10, 10], 12);
+    const da = eighReferenceDetails(a, 40);
+    expect(da.path).toBe('inverse-iteration');
+    checkResult(a, 40, da);
+    const ref = eigvalshReference(blk, 10);
+    for (let k = 0; k < 40; k++) expect(Math.abs(da.values[k] - ref[Math.floor(k / 4)])).toBeLessThan(1e-13);
+  });
+
+  it('decomposes the 1-D Hamiltonian (n = 500) via tridiagonal inverse iteration', () => {
+    const n = 500;
+    const cases: [number, number, number][] = [
+      [0, 0.4999874496, 0.9999497999],
+      [5, 3.4223626261, 0.0387268167],
+    ];
+    for (const [kappa, e0, gap] of cases) {
+      const h = hamiltonian(n, kappa);
+      const details = eighReferenceDetails(h, n);
+      expect(details.path).toBe('inverse-iteration');
+      expect(details.tridiagonalInput).toBe(true);
+      expect(Math.abs(details.values[0] - e0)).toBeLessThan(1e-9);
+      expect(Math.abs(details.values[1] - details.values[0] - gap)).toBeLessThan(1e-9);
+      checkResult(h, n, details);
+      // Agrees with the QL fallback up to sign (odd states have two extreme components of equal
+      // size, so the sign convention's tie-break is rounding-dependent), within eps·‖H‖/gap.
+      const ql = eighReferenceDetails(h, n, 'ql-rotations');
+      const norm = 4 * Math.abs(h[1]) + 13 + kappa; // ≥ ‖H‖₁
+      for (let k = 0; k < n; k++) {
+        let minus = 0;
+        let plus = 0;
+        for (let i = 0; i < n; i++) {
+          minus = Math.max(minus, Math.abs(details.vectors[i * n + k] - ql.vectors[i * n + k]));
+          plus = Math.max(plus, Math.abs(details.vectors[i * n + k] + ql.vectors[i * n + k]));
+        }
+        const below = k > 0 ? details.values[k] - details.values[k - 1] : Infinity;
+        const above = k < n - 1 ? details.values[k + 1] - details.values[k] : Infinity;
+        expect(Math.min(minus, plus)).toBeLessThan((1e-13 * norm) / Math.min(below, above) + 1e-14);
+      }
+    }
+  });
+
+  it('falls back to QL with rotations when a cluster is too large for inverse iteration', () => {
+    // I + 1e-9 R: all 60 eigenvalues in one cluster.
+    const n = 60;
+    const a = randomSymmetric(n, 9).map((x) => x * 1e-9);
+    for (let i = 0; i < n; i++) a[i * n + i] += 1;
+    const details = eighReferenceDetails(a, n);
+    expect(details.path).toBe('ql-rotations');
+    expect(details.fallbackReason).toMatch(/cluster/);
+    checkResult(a, n, details);
+  });
+
+  it('inverseIteration certifies its result or returns null', () => {
+    const n = 40;
+    const h = hamiltonian(n, 1);
+    const d = Float64Array.from({ length: n }, (_, i) => h[i * n + i]);
+    const e = Float64Array.from({ length: n }, (_, i) => (i + 1 < n ? h[(i + 1) * n + i] : 0));
+    const blocks = splitBlocks(d, e, n);
+    expect(Array.from(blocks)).toEqual([0, n]);
+    const lam = d.slice();
+    diagonalizeTridiagonal(lam, e.slice(), null, n);
+    lam.sort();
+    const ok = inverseIteration(d, e, lam, blocks, n, n, 1e-9, 1e-10);
+    expect(ok.z).not.toBeNull();
+    expect(ok.residual).toBeLessThan(1e-9);
+    expect(ok.orthogonality).toBeLessThan(1e-10);
+    const strict = inverseIteration(d, e, lam, blocks, n, n, 0, 1e-10);
+    expect(strict.z).toBeNull();
+    expect(strict.failure).toMatch(/residual/);
+    // splitBlocks zeroes negligible couplings and reports the blocks.
+    const e2 = Float64Array.of(1, 1e-30, 1, 0);
+    expect(Array.from(splitBlocks(Float64Array.of(1, 2, 3, 4), e2, 4))).toEqual([0, 2, 4]);
+    expect(e2[1]).toBe(0);
   });
 
   it('throws on bad input sizes', () => {
