@@ -1,4 +1,4 @@
-// Fills a buffer with one value: the zero background a strided scatter writes into.
+// Fills a buffer with one value: full/zeros/ones, seeds of backward, the zero background of scatters.
 
 struct Params { n: u32, value: f32, _pad0: u32, _pad1: u32 }
 @group(0) @binding(0) var<uniform> params: Params;

@@ -15,7 +15,8 @@ forEachBackend(() => {
   describe('unary ops', () => {
     for (const name of Object.keys(UNARY) as (keyof typeof UNARY)[]) {
       const data = positiveOnly.has(name) ? xs : signed;
-      const p: [number, number] = name === 'powScalar' ? [3, 0] : name === 'clamp' ? [-0.5, 1.5] : [0, 0];
+      // Scalar parameters: the exponent, the clamp bounds, or the JS number of a tensor-with-number op.
+      const p: [number, number] = name === 'powScalar' ? [3, 0] : name === 'clamp' ? [-0.5, 1.5] : name === 'rpowScalar' ? [1.7, 0] : name.endsWith('Scalar') ? [0.35, 0] : [0, 0];
       it(`${name}: forward matches the reference`, async () => {
         const y = unary(name, tensor(data, { shape: [2, 3] }), ...p);
         expect(y.shape).toEqual([2, 3]);

@@ -1,6 +1,6 @@
 // The reverse pass: nodes in reverse topological order, gradients summed down to each input's shape in
 // one place (sumTo), accumulated where a tensor feeds several ops, and handed to leaves or to grad().
-import { fromArray } from '../ops/creation';
+import { full } from '../ops/creation';
 import { add } from '../ops/elementwise';
 import { sumTo } from '../ops/reduce';
 import { fmt, sameShape, WebgradError } from '../shape';
@@ -127,9 +127,9 @@ export function computeGradients(roots: readonly Tensor[], seeds: readonly Tenso
 function seedFor(y: Tensor, seed: Tensor | number | undefined): Tensor {
   if (seed === undefined) {
     if (y.size !== 1) throw new WebgradError('backward', `output of shape ${fmt(y.shape)} is not a scalar: pass a seed gradient of that shape`);
-    return fromArray([1], y.shape, { backend: y.backend });
+    return full(y.shape, 1, { backend: y.backend });
   }
-  const s = typeof seed === 'number' ? fromArray(new Float32Array(y.size).fill(seed), y.shape, { backend: y.backend }) : seed;
+  const s = typeof seed === 'number' ? full(y.shape, seed, { backend: y.backend }) : seed;
   if (!sameShape(s.shape, y.shape)) throw new WebgradError('backward', `seed of shape ${fmt(s.shape)} does not match the output's shape ${fmt(y.shape)}`);
   return s;
 }

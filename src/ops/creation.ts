@@ -3,7 +3,9 @@
 import { Backend } from '../backend/backend';
 import { cpuBackend } from '../backend/cpu';
 import { getBackend, getWebGPUBackend } from '../runtime';
-import { addMethods } from './util';
+import { groups1d } from '../backend/webgpu/kernel';
+import { addMethods, asWebGPU, cpuData, gpuBuffer, gpuKernel, uniformWords } from './util';
+import fillWgsl from '../../shaders/fill.wgsl?raw';
 import { fmt, Shape, sizeOf, WebgradError } from '../shape';
 import { NestedArray, Tensor } from '../tensor';
 
@@ -75,10 +77,20 @@ export function tensor(data: NestedArray | Float32Array | Float64Array | readonl
   return fromArray(values, shape, options);
 }
 
+/** A tensor of `shape` filled with `value`, written on the device (a fill kernel, no upload). */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
   checkShape('full', shape);
   if (typeof value !== 'number') throw new WebgradError('full', `value must be a number, got ${typeof value}`);
-  return fromArray(new Float32Array(sizeOf(shape)).fill(value), shape, options);
+  const backend = options.backend ?? getBackend();
+  const out = new Tensor(backend.alloc(sizeOf(shape)), shape, options.requiresGrad ?? false);
+  if (out.size === 0) return out;
+  if (backend.name === 'cpu') {
+    cpuData(out).fill(value, 0, out.size);
+  } else {
+    const k = gpuKernel('fill', fillWgsl, {}, [0, 1]);
+    asWebGPU(backend).run(k, [gpuBuffer(out)], uniformWords([out.size, { f: value }]), groups1d(out.size));
+  }
+  return out;
 }
 
 export const zeros = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 0, options);

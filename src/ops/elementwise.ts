@@ -36,6 +36,32 @@ export const UNARY = {
   sigmoid: { wgsl: 'sigmoid_f(x)', wgslGrad: 'g * y * (1.0 - y)', cpu: sigmoidCpu, cpuGrad: (_x, y, g) => g * y * (1 - y) },
   relu: { wgsl: 'max(x, 0.0)', wgslGrad: 'select(0.0, g, x > 0.0)', cpu: (x) => Math.max(x, 0), cpuGrad: (x, _y, g) => (x > 0 ? g : 0) },
   abs: { wgsl: 'abs(x)', wgslGrad: 'g * sign(x)', cpu: Math.abs, cpuGrad: (x, _y, g) => g * Math.sign(x) },
+  // Tensor-with-JS-number forms of the binary ops: the number travels in the uniform, not in a buffer.
+  addScalar: { wgsl: 'x + p0', wgslGrad: 'g', cpu: (x, p0) => x + p0, cpuGrad: (_x, _y, g) => g },
+  subScalar: { wgsl: 'x - p0', wgslGrad: 'g', cpu: (x, p0) => x - p0, cpuGrad: (_x, _y, g) => g },
+  rsubScalar: { wgsl: 'p0 - x', wgslGrad: '-g', cpu: (x, p0) => p0 - x, cpuGrad: (_x, _y, g) => -g },
+  mulScalar: { wgsl: 'x * p0', wgslGrad: 'g * p0', cpu: (x, p0) => x * p0, cpuGrad: (_x, _y, g, p0) => g * p0 },
+  divScalar: { wgsl: 'x / p0', wgslGrad: 'g / p0', cpu: (x, p0) => x / p0, cpuGrad: (_x, _y, g, p0) => g / p0 },
+  rdivScalar: { wgsl: 'p0 / x', wgslGrad: '-g * p0 / (x * x)', cpu: (x, p0) => p0 / x, cpuGrad: (x, _y, g, p0) => (-g * p0) / (x * x) },
+  maximumScalar: {
+    wgsl: 'max(x, p0)',
+    wgslGrad: 'g * select(select(0.0, 0.5, x == p0), 1.0, x > p0)',
+    cpu: (x, p0) => Math.max(x, p0),
+    cpuGrad: (x, _y, g, p0) => g * (x > p0 ? 1 : x === p0 ? 0.5 : 0),
+  },
+  minimumScalar: {
+    wgsl: 'min(x, p0)',
+    wgslGrad: 'g * select(select(0.0, 0.5, x == p0), 1.0, x < p0)',
+    cpu: (x, p0) => Math.min(x, p0),
+    cpuGrad: (x, _y, g, p0) => g * (x < p0 ? 1 : x === p0 ? 0.5 : 0),
+  },
+  /** p0 ** x for a JS-number base. */
+  rpowScalar: {
+    wgsl: 'pow_f(p0, x)',
+    wgslGrad: 'select(g * y * log(p0), 0.0, p0 == 0.0 && x >= 0.0)',
+    cpu: (x, p0) => Math.pow(p0, x),
+    cpuGrad: (x, y, g, p0) => (p0 === 0 && x >= 0 ? 0 : g * y * Math.log(p0)),
+  },
   /** x ** p0 for a JS-number exponent. */
   powScalar: {
     wgsl: 'pow_f(x, p0)',
@@ -200,16 +226,31 @@ export function toTensor(v: TensorLike, like: Tensor, op: string): Tensor {
   return fromArray([v], [], { backend: like.backend });
 }
 
-export function unary(name: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
-  if (!(x instanceof Tensor)) throw new WebgradError(name, `expected a Tensor, got ${typeof x}`);
-  assertUsable(name, x);
+/** Runs the table's unary op `name`; `op` is the name errors and the tape show (e.g. 'mul' for mulScalar). */
+export function unary(name: UnaryName, x: Tensor, p0 = 0, p1 = 0, op: string = name): Tensor {
+  if (!(x instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${typeof x}`);
+  assertUsable(op, x);
   const y = unaryKernel(name, x, p0, p1);
-  return record(name, [y], [x], [x, y], ([g], [xs, ys]) => [unaryGradKernel(name, xs, ys, g!, p0, p1)])[0];
+  return record(op, [y], [x], [x, y], ([g], [xs, ys]) => [unaryGradKernel(name, xs, ys, g!, p0, p1)])[0];
 }
+
+/** Unary forms of a binary op with a JS number on the right ([0]) or on the left ([1]). */
+const SCALAR_FORMS: Partial<Record<BinaryName, [UnaryName, UnaryName]>> = {
+  add: ['addScalar', 'addScalar'],
+  sub: ['subScalar', 'rsubScalar'],
+  mul: ['mulScalar', 'mulScalar'],
+  div: ['divScalar', 'rdivScalar'],
+  pow: ['powScalar', 'rpowScalar'],
+  maximum: ['maximumScalar', 'maximumScalar'],
+  minimum: ['minimumScalar', 'minimumScalar'],
+};
 
 export function binary(name: BinaryName, aIn: TensorLike, bIn: TensorLike): Tensor {
   const like = aIn instanceof Tensor ? aIn : bIn instanceof Tensor ? bIn : null;
   if (!like) throw new WebgradError(name, 'needs at least one Tensor operand');
+  const forms = SCALAR_FORMS[name];
+  if (forms && typeof bIn === 'number') return unary(forms[0], like, bIn, 0, name);
+  if (forms && typeof aIn === 'number') return unary(forms[1], like, aIn, 0, name);
   const a = toTensor(aIn, like, name);
   const b = toTensor(bIn, like, name);
   assertUsable(name, a, b);
@@ -235,11 +276,8 @@ export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b);
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b);
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b);
 
-/** a ** b; a JS-number exponent uses a scalar kernel (x.pow(2) is exactly x·x). */
-export function pow(a: TensorLike, b: TensorLike): Tensor {
-  if (a instanceof Tensor && typeof b === 'number') return unary('powScalar', a, b);
-  return binary('pow', a, b);
-}
+/** a ** b (x.pow(2) is exactly x·x; negative bases work for integer exponents, like torch). */
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);
 export const square = (x: Tensor): Tensor => unary('square', x);

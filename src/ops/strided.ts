@@ -6,10 +6,10 @@ import { record } from '../autograd/record';
 import { Backend } from '../backend/backend';
 import { groups1d } from '../backend/webgpu/kernel';
 import { collapseDims, packDims, Shape, sizeOf, stridesOf } from '../shape';
+import { full } from './creation';
 import { Tensor } from '../tensor';
 import { asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import stridedWgsl from '../../shaders/strided.wgsl?raw';
-import fillWgsl from '../../shaders/fill.wgsl?raw';
 
 /** Where a copy reads or writes: element offset and one stride per dim of the copied shape. */
 export interface Layout {
@@ -53,15 +53,7 @@ export function copyStrided(op: string, src: Tensor, from: Layout, dst: Tensor, 
 
 /** A tensor of `shape` filled with zeros, written on the device (no upload). */
 export function zerosOn(backend: Backend, shape: Shape): Tensor {
-  const out = empty(backend, shape);
-  if (out.size === 0) return out;
-  if (backend.name === 'cpu') {
-    cpuData(out).fill(0, 0, out.size);
-  } else {
-    const k = gpuKernel('fill', fillWgsl, {}, [0, 1]);
-    asWebGPU(backend).run(k, [gpuBuffer(out)], uniformWords([out.size, { f: 0 }]), groups1d(out.size));
-  }
-  return out;
+  return full(shape, 0, { backend });
 }
 
 /** The view of `x` as a new contiguous tensor; recorded as `op` (backward scatters into zeros). */

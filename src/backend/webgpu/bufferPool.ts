@@ -1,6 +1,6 @@
-// Storage buffers pooled by size class. A buffer freed while the open command batch may still use it is
-// parked until that batch is submitted: queue.writeBuffer runs before unsubmitted commands, so handing it
-// out earlier could let an upload overwrite data a recorded dispatch has yet to read.
+// Storage buffers pooled by size class. A buffer freed while the open command batch may still read it is
+// at once reusable as a kernel output (dispatches are ordered on the GPU), but not as an upload target:
+// queue.writeBuffer runs before the unsubmitted commands, so it could overwrite data they have yet to read.
 
 /** GPUBufferUsage flags as numbers: in Node the GPU* globals only exist once Dawn is loaded. */
 export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100 } as const;
@@ -17,7 +17,8 @@ export function sizeClass(bytes: number): number {
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
-  private parked: GPUBuffer[] = [];
+  /** Freed during the open batch: fine for kernel outputs, not for uploads. */
+  private freedInBatch = new Set<GPUBuffer>();
   /** Bytes held by buffers the pool has made (in use + free). */
   pooledBytes = 0;
 
@@ -26,27 +27,34 @@ export class BufferPool {
     private readonly usage = USAGE,
   ) {}
 
-  acquire(bytes: number): GPUBuffer {
+  /** A buffer of at least `bytes`; `forUpload` skips buffers the open batch may still read. */
+  acquire(bytes: number, forUpload = false): GPUBuffer {
     const size = sizeClass(bytes);
-    const hit = this.free.get(size)?.pop();
-    if (hit) return hit;
+    const list = this.free.get(size);
+    if (list) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const b = list[i];
+        if (forUpload && this.freedInBatch.has(b)) continue;
+        list[i] = list[list.length - 1];
+        list.pop();
+        this.freedInBatch.delete(b);
+        return b;
+      }
+    }
     this.pooledBytes += size;
     return this.device.createBuffer({ size, usage: this.usage });
   }
 
-  /** Back to the pool once the current batch is submitted. */
   release(buffer: GPUBuffer): void {
-    this.parked.push(buffer);
+    const list = this.free.get(buffer.size) ?? [];
+    list.push(buffer);
+    this.free.set(buffer.size, list);
+    this.freedInBatch.add(buffer);
   }
 
-  /** Called right after a submit: parked buffers become reusable. */
+  /** Called right after a submit: every free buffer is safe to upload into again. */
   afterSubmit(): void {
-    for (const b of this.parked) {
-      const list = this.free.get(b.size) ?? [];
-      list.push(b);
-      this.free.set(b.size, list);
-    }
-    this.parked = [];
+    this.freedInBatch.clear();
   }
 
   /** Destroys idle buffers (memory pressure or shutdown). */
@@ -56,5 +64,6 @@ export class BufferPool {
       b.destroy();
     }
     this.free.clear();
+    this.freedInBatch.clear();
   }
 }

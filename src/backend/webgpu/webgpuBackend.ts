@@ -14,6 +14,14 @@ interface CachedPipeline {
 
 export type GpuStorage = Storage<GPUBuffer>;
 
+/** Status words the GPU writes for an op, checked at the next readback (see `deferCheck`). */
+interface DeferredCheck {
+  buffer: GPUBuffer;
+  words: number;
+  check: (words: Uint32Array) => Error | null;
+  release?: () => void;
+}
+
 /**
  * WebGPU backend: many dispatches per command encoder (one compute pass), submitted on readback or after
  * MAX_BATCH dispatches; pipelines cached by kernel key; uniforms of a batch packed into one buffer;
@@ -32,6 +40,7 @@ export class WebGPUBackend implements Backend {
   private readonly uniformBuffer: GPUBuffer;
   /** Device errors since the last readback; the next readback throws them rather than return stale data. */
   private errors: string[] = [];
+  private deferred: DeferredCheck[] = [];
   /** Counters for benchmarks and tests. */
   readonly stats = { dispatches: 0, submits: 0, pipelines: 0 };
 
@@ -48,7 +57,7 @@ export class WebGPUBackend implements Backend {
   }
 
   upload(data: Float32Array): GpuStorage {
-    const buffer = this.pool.acquire(Math.max(4, data.byteLength));
+    const buffer = this.pool.acquire(Math.max(4, data.byteLength), true);
     if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return new Storage(this, buffer, data.length);
   }
@@ -64,17 +73,46 @@ export class WebGPUBackend implements Backend {
   async read(storage: Storage, size: number): Promise<Float32Array> {
     if (size === 0) return new Float32Array(0);
     const bytes = size * 4;
-    const staging = this.readbackPool.acquire(bytes);
+    // Deferred status words travel in the same copy-and-map as the data.
+    const checks = this.deferred;
+    this.deferred = [];
+    const total = checks.reduce((sum, c) => sum + c.words * 4, bytes);
+    const staging = this.readbackPool.acquire(total);
     this.endPass();
-    this.encoderNow().copyBufferToBuffer(storage.payload as GPUBuffer, 0, staging, 0, bytes);
+    const encoder = this.encoderNow();
+    encoder.copyBufferToBuffer(storage.payload as GPUBuffer, 0, staging, 0, bytes);
+    let offset = bytes;
+    for (const c of checks) {
+      encoder.copyBufferToBuffer(c.buffer, 0, staging, offset, c.words * 4);
+      offset += c.words * 4;
+    }
     this.flush();
-    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-    const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+    await staging.mapAsync(GPUMapMode.READ, 0, total);
+    const mapped = staging.getMappedRange(0, total);
+    const out = new Float32Array(mapped.slice(0, bytes));
+    const words = new Uint32Array(mapped.slice(bytes));
     staging.unmap();
     this.readbackPool.release(staging);
     this.readbackPool.afterSubmit();
+    let error: Error | null = null;
+    offset = 0;
+    for (const c of checks) {
+      error ??= c.check(words.subarray(offset, offset + c.words));
+      offset += c.words;
+      c.release?.();
+    }
     this.throwDeviceErrors();
+    if (error) throw error;
     return out;
+  }
+
+  /**
+   * Status words an op's kernels write (e.g. "the input held NaN"), checked at the next readback without a
+   * readback of their own: `read()` copies them in the same submit and, once mapped, throws the first
+   * error `check` returns (which may also just warn and return null). `release` runs after the check.
+   */
+  deferCheck(buffer: GPUBuffer, words: number, check: (words: Uint32Array) => Error | null, release?: () => void): void {
+    this.deferred.push({ buffer, words, check, release });
   }
 
   /** The compiled pipeline of a kernel (cached by key) and its explicit bind group layout. */
@@ -84,7 +122,7 @@ export class WebGPUBackend implements Backend {
     const entries: GPUBindGroupLayoutEntry[] = [];
     let binding = 0;
     const visibility = 0x4; // GPUShaderStage.COMPUTE
-    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform' } });
+    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform', hasDynamicOffset: kernel.dynamicUniform ?? false } });
     for (let i = 0; i < kernel.inputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'read-only-storage' } });
     for (let i = 0; i < kernel.outputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'storage' } });
     const layout = this.device.createBindGroupLayout({ entries });
@@ -131,20 +169,20 @@ export class WebGPUBackend implements Backend {
     this.encode(kernel, this.bindGroup(kernel, buffers, uniform), workgroups);
   }
 
-  /** Records a dispatch with a prepared bind group (hot loops reuse theirs). */
-  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
+  /** Records a dispatch with a prepared bind group (hot loops reuse theirs; `dynamicOffsets` for a dynamicUniform kernel). */
+  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[], dynamicOffsets?: readonly number[]): void {
     const pass = this.passNow();
     pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, bindGroup, dynamicOffsets ?? []);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.afterDispatch();
   }
 
   /** Records a dispatch whose workgroup counts the GPU itself wrote (convergence-driven loops). */
-  encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0): void {
+  encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0, dynamicOffsets?: readonly number[]): void {
     const pass = this.passNow();
     pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, bindGroup, dynamicOffsets ?? []);
     pass.dispatchWorkgroupsIndirect(indirect, offset);
     this.afterDispatch();
   }
