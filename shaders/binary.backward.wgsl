@@ -21,18 +21,9 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= params.n) { return; }
-  var rest = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = params.rank; d > 0u; d--) {
-    let size = dim_at(params.shape, d - 1u);
-    let c = rest % size;
-    rest = rest / size;
-    ia += c * dim_at(params.stride_a, d - 1u);
-    ib += c * dim_at(params.stride_b, d - 1u);
-  }
-  let a = as_[ia];
-  let b = bs[ib];
+  let at = strided_offsets(i, params.rank, params.shape, params.stride_a, params.stride_b);
+  let a = as_[at.x];
+  let b = bs[at.y];
   let g = gs[i];
   ds[i] = {{GRAD}};
 }

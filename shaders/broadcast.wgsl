@@ -17,12 +17,5 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= params.n) { return; }
-  var rest = i;
-  var src = 0u;
-  for (var d = params.rank; d > 0u; d--) {
-    let size = dim_at(params.shape, d - 1u);
-    src += (rest % size) * dim_at(params.stride, d - 1u);
-    rest = rest / size;
-  }
-  ys[i] = xs[src];
+  ys[i] = xs[strided_offsets(i, params.rank, params.shape, params.stride, params.stride).x];
 }

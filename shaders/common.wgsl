@@ -74,3 +74,17 @@ fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 fn dim_at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
   return v[d / 4u][d % 4u];
 }
+
+// Where flat (row-major) index i of a collapsed `shape` lands when read through two stride lists:
+// (Σ c_d·sa_d, Σ c_d·sb_d). Broadcast operands have stride 0; pass one list twice when only one is needed.
+fn strided_offsets(i: u32, rank: u32, shape: array<vec4<u32>, 2>, sa: array<vec4<u32>, 2>, sb: array<vec4<u32>, 2>) -> vec2<u32> {
+  var rest = i;
+  var off = vec2<u32>(0u, 0u);
+  for (var d = rank; d > 0u; d--) {
+    let size = dim_at(shape, d - 1u);
+    let c = rest % size;
+    rest = rest / size;
+    off += c * vec2<u32>(dim_at(sa, d - 1u), dim_at(sb, d - 1u));
+  }
+  return off;
+}

@@ -69,16 +69,9 @@ fn a_at(m: u32, kk: u32) -> u32 {
 @compute @workgroup_size(WGX, WGY, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let z = wid.z + params.z_offset;
-  var rest = z;
-  var base_a = 0u;
-  var base_b = 0u;
-  for (var d = params.rank; d > 0u; d--) {
-    let size = dim_at(params.batch_shape, d - 1u);
-    let c = rest % size;
-    rest = rest / size;
-    base_a += c * dim_at(params.a_stride, d - 1u);
-    base_b += c * dim_at(params.b_stride, d - 1u);
-  }
+  let base = strided_offsets(z, params.rank, params.batch_shape, params.a_stride, params.b_stride);
+  let base_a = base.x;
+  let base_b = base.y;
   let row0 = (wid.y + params.y_offset) * TM;
   let col0 = (wid.x + params.x_offset) * TN;
   let tx = lid.x;

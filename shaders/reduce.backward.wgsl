@@ -22,13 +22,7 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= params.n) { return; }
-  var rest = i;
-  var o = 0u;
-  for (var d = params.rank; d > 0u; d--) {
-    let size = dim_at(params.shape, d - 1u);
-    o += (rest % size) * dim_at(params.stride, d - 1u);
-    rest = rest / size;
-  }
+  let o = strided_offsets(i, params.rank, params.shape, params.stride, params.stride).x;
   let x = xs[i];
   let g = gs[o];
   let a = as_[o];

@@ -84,14 +84,7 @@ fn lse_merge(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
 }
 
 fn kept_offset(o: u32) -> u32 {
-  var rest = o;
-  var off = 0u;
-  for (var d = params.k_rank; d > 0u; d--) {
-    let size = dim_at(params.k_shape, d - 1u);
-    off += (rest % size) * dim_at(params.k_stride, d - 1u);
-    rest = rest / size;
-  }
-  return off;
+  return strided_offsets(o, params.k_rank, params.k_shape, params.k_stride, params.k_stride).x;
 }
 
 // The outermost reduced dim needs no modulo (r < n_red), so a contiguous reduction is one multiply.

@@ -21,15 +21,6 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= params.n) { return; }
-  var rest = i;
-  var src = params.src_offset;
-  var dst = params.dst_offset;
-  for (var d = params.rank; d > 0u; d--) {
-    let size = dim_at(params.shape, d - 1u);
-    let c = rest % size;
-    rest = rest / size;
-    src += c * dim_at(params.src_stride, d - 1u);
-    dst += c * dim_at(params.dst_stride, d - 1u);
-  }
-  ys[dst] = xs[src];
+  let at = strided_offsets(i, params.rank, params.shape, params.src_stride, params.dst_stride);
+  ys[params.dst_offset + at.y] = xs[params.src_offset + at.x];
 }
