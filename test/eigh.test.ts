@@ -1,0 +1,270 @@
+import { afterEach, expect, it, vi } from 'vitest';
+import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradError } from '../src/index';
+import { eighReference } from '../src/linalg/eighReference';
+import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
+import { expectClose, forEachBackend } from './setup/backends';
+
+/** mulberry32: seeded uniform [0, 1). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded random symmetric matrix with entries in [-1, 1], rounded to float32. */
+function randomSymmetric(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const a = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = 2 * r() - 1;
+  return a;
+}
+
+function reference(a: ArrayLike<number>, n: number) {
+  return eighReference(Float64Array.from(a), n);
+}
+
+const maxAbs = (xs: ArrayLike<number>): number => Array.from(xs).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+/** Checks one decomposition of the symmetric `a` (n×n) against the float64 reference with float32-aware bounds. */
+function checkDecomposition(a: Float32Array, n: number, w: ArrayLike<number>, v: ArrayLike<number>, backend: string): void {
+  const ref = reference(a, n);
+  const norm = Math.max(maxAbs(ref.values), 1e-30);
+  const eps = 1.2e-7;
+  // Eigenvalues: backward-stable float32 solvers are accurate to a few eps·‖A‖·√n.
+  const valTol = (backend === 'cpu' ? 4 : 64) * eps * norm * Math.sqrt(n);
+  expectClose(w, ref.values, valTol, 0);
+  for (let k = 1; k < n; k++) expect(w[k]).toBeGreaterThanOrEqual(w[k - 1]);
+  // Eigenvectors up to sign: the error of column k is about eps·‖A‖ / gap_k.
+  for (let k = 0; k < n; k++) {
+    let gap = Infinity;
+    for (let j = 0; j < n; j++) if (j !== k) gap = Math.min(gap, Math.abs(ref.values[j] - ref.values[k]));
+    const tol = (backend === 'cpu' ? 8 : 128) * eps * norm * Math.sqrt(n) / Math.min(gap, norm) + 1e-6;
+    let dotRef = 0;
+    for (let i = 0; i < n; i++) dotRef += v[i * n + k] * ref.vectors[i * n + k];
+    const s = dotRef < 0 ? -1 : 1;
+    let err = 0;
+    for (let i = 0; i < n; i++) err = Math.max(err, Math.abs(s * v[i * n + k] - ref.vectors[i * n + k]));
+    expect(err, `eigenvector ${k} of ${n}×${n} (gap ${gap})`).toBeLessThan(tol);
+  }
+  // ‖AV − VΛ‖ and ‖VᵀV − I‖ (max norms), and the sign convention.
+  let resid = 0;
+  let orth = 0;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      let av = 0;
+      let vtv = 0;
+      for (let j = 0; j < n; j++) {
+        av += a[i * n + j] * v[j * n + k];
+        vtv += v[j * n + i] * v[j * n + k];
+      }
+      resid = Math.max(resid, Math.abs(av - v[i * n + k] * w[k]));
+      orth = Math.max(orth, Math.abs(vtv - (i === k ? 1 : 0)));
+    }
+  }
+  const c = backend === 'cpu' ? 8 : 64;
+  expect(resid).toBeLessThan(c * eps * norm * Math.sqrt(n));
+  expect(orth).toBeLessThan(c * eps * Math.sqrt(n));
+  for (let k = 0; k < n; k++) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (Math.abs(v[i * n + k]) > Math.abs(v[best * n + k])) best = i;
+    expect(v[best * n + k]).toBeGreaterThan(0);
+  }
+}
+
+/** Smallest gap between the eigenvalues of a symmetric matrix (float64 reference). */
+function minGap(a: ArrayLike<number>, n: number): number {
+  const { values } = reference(a, n);
+  let gap = Infinity;
+  for (let k = 1; k < n; k++) gap = Math.min(gap, values[k] - values[k - 1]);
+  return gap;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+forEachBackend((backend) => {
+  for (const n of [1, 2, 3, 7, 16, 33, 64]) {
+    it(`random symmetric ${n}×${n} against the float64 reference`, async () => {
+      const a = randomSymmetric(n, 100 + n);
+      const [w, v] = eigh(tensor(a, { shape: [n, n] }));
+      expect(w.shape).toEqual([n]);
+      expect(v.shape).toEqual([n, n]);
+      checkDecomposition(a, n, await w.data(), await v.data(), backend);
+    });
+  }
+
+  it('batched [3, 5, 5], and eigvalsh gives the same eigenvalues', async () => {
+    const n = 5;
+    const mats = [0, 1, 2].map((b) => randomSymmetric(n, 500 + b));
+    const flat = new Float32Array(3 * n * n);
+    mats.forEach((m, b) => flat.set(m, b * n * n));
+    const a = tensor(flat, { shape: [3, n, n] });
+    const [w, v] = eigh(a);
+    expect(w.shape).toEqual([3, n]);
+    expect(v.shape).toEqual([3, n, n]);
+    const [ws, vs] = [await w.data(), await v.data()];
+    mats.forEach((m, b) => checkDecomposition(m, n, ws.subarray(b * n, (b + 1) * n), vs.subarray(b * n * n, (b + 1) * n * n), backend));
+    expectClose(await eigvalsh(a).data(), ws, 0, 0);
+    // Batch dims of any rank.
+    const [w4] = eigh(a.reshape([3, 1, n, n]));
+    expect(w4.shape).toEqual([3, 1, n]);
+    expectClose(await w4.data(), ws, 0, 0);
+  });
+
+  it('small eigenvalues of a stiff matrix (the 1-D Hamiltonian, ‖H‖ ≈ 650, E0 ≈ 0.5) stay accurate', async () => {
+    // Float32 rotations that round c (1 for every small angle) drift E0 by about −1e-4 here (−1e-2 at n = 500).
+    const n = 128;
+    const dx = 10 / (n - 1);
+    const h = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const x = -5 + i * dx;
+      h[i * n + i] = 1 / (dx * dx) + 0.5 * x * x;
+      if (i > 0) h[i * n + i - 1] = h[(i - 1) * n + i] = -1 / (2 * dx * dx);
+    }
+    const ref = reference(h, n).values;
+    const w = await eigvalsh(tensor(h, { shape: [n, n] })).data();
+    expectClose(w.subarray(0, 4), ref.subarray(0, 4), 2e-5, 0);
+    expectClose(w, ref, 0, 2e-5);
+  });
+
+  it('an asymmetric input is decomposed as its symmetric part (A + Aᵀ)/2', async () => {
+    const n = 6;
+    const r = rng(3);
+    const a = Float32Array.from({ length: n * n }, () => 2 * r() - 1);
+    const s = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+    const [wa, va] = eigh(tensor(a, { shape: [n, n] }));
+    const [ws, vs] = eigh(tensor(s, { shape: [n, n] }));
+    expectClose(await wa.data(), await ws.data(), 1e-6, 1e-6);
+    expectClose(await va.data(), await vs.data(), 1e-5, 1e-5);
+    checkDecomposition(s, n, await wa.data(), await va.data(), backend);
+  });
+
+  it('diagonal, zero and 2×2 closed-form cases', async () => {
+    const [w0, v0] = eigh(tensor([[3, 0, 0], [0, -1, 0], [0, 0, 2]]));
+    expect(Array.from(await w0.data())).toEqual([-1, 2, 3]);
+    expect(Array.from(await v0.data())).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
+    const [wz, vz] = eigh(tensor([[0, 0], [0, 0]]));
+    expect(Array.from(await wz.data())).toEqual([0, 0]);
+    expect(Array.from(await vz.data())).toEqual([1, 0, 0, 1]);
+    // [[2, 1], [1, 2]]: eigenvalues 1 and 3, eigenvectors (1, −1)/√2 → sign-fixed (−1, 1)/√2? the first
+    // largest-magnitude component is positive: (1, −1)/√2 and (1, 1)/√2.
+    const [w2, v2] = eigh(tensor([[2, 1], [1, 2]]));
+    expectClose(await w2.data(), [1, 3], 1e-6, 1e-6);
+    const h = Math.SQRT1_2;
+    expectClose(await v2.data(), [h, h, -h, h], 1e-6, 1e-6);
+  });
+
+  it('gradient of eigenvalue losses matches finite differences', async () => {
+    for (const n of [1, 2, 3, 6]) {
+      const a = randomSymmetric(n, 40 + n);
+      const wts = Array.from({ length: n }, (_, i) => 1 + i);
+      const f = (x: Tensor): Tensor => eigh(x)[0].mul(tensor(wts)).sum();
+      await gradcheck(f, [tensor(a, { shape: [n, n] })], { atol: 2e-4, rtol: 2e-3 });
+      await gradcheck((x: Tensor) => eigvalsh(x), [tensor(a, { shape: [n, n] })], { atol: 2e-4, rtol: 2e-3 });
+    }
+  });
+
+  it('gradient of eigenvector losses matches finite differences (non-degenerate)', async () => {
+    for (const n of [2, 3, 5, 6]) {
+      const a = randomSymmetric(n, 60 + n);
+      expect(minGap(a, n)).toBeGreaterThan(0.05);
+      const r = rng(n);
+      const c = Float32Array.from({ length: n * n }, () => 2 * r() - 1);
+      // Sign-invariant: sum(V ∘ V ∘ C) (C made inside f, so gradcheck can re-run f on the reference).
+      const f = (x: Tensor): Tensor => {
+        const [, v] = eigh(x);
+        return v.mul(v).mul(tensor(c, { shape: [n, n] })).sum();
+      };
+      await gradcheck(f, [tensor(a, { shape: [n, n] })], { atol: 5e-4, rtol: 5e-3 });
+      // V itself (the sign rule is locally constant) and both outputs together.
+      await gradcheck((x: Tensor) => eigh(x)[1], [tensor(a, { shape: [n, n] })], { atol: 5e-4, rtol: 5e-3 });
+      await gradcheck((x: Tensor) => {
+        const [w, v] = eigh(x);
+        return v.mul(w.reshape([1, n])).sum({ axis: 0 });
+      }, [tensor(a, { shape: [n, n] })], { atol: 5e-4, rtol: 5e-3 });
+    }
+  });
+
+  it('batched gradients and a symmetric gradient for an asymmetric input', async () => {
+    const n = 4;
+    const r = rng(9);
+    const a = tensor(Float32Array.from({ length: 2 * n * n }, () => 2 * r() - 1), { shape: [2, n, n] });
+    await gradcheck((x: Tensor) => {
+      const [w, v] = eigh(x);
+      return v.mul(v).sum({ axis: 1 }).mul(w).add(w.square());
+    }, [a], { atol: 5e-4, rtol: 5e-3 });
+    const x = a.detach().requiresGrad_();
+    eigvalsh(x).square().sum().backward();
+    const g = await x.grad!.data();
+    for (let b = 0; b < 2; b++) {
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(g[b * 16 + i * n + j]).toBeCloseTo(g[b * 16 + j * n + i], 6);
+    }
+  });
+
+  it('degenerate eigenvalues: exact eigenvalue gradients, finite eigenvector gradients, one warning', async () => {
+    resetDegenerateWarning();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // A = diag(1, 1, 2) rotated: the eigenvalue 1 is double.
+    const q = reference(randomSymmetric(3, 11), 3).vectors;
+    const d = [1, 1, 2];
+    const a = new Float32Array(9);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) a[i * 3 + j] = d.reduce((s, dk, k) => s + q[i * 3 + k] * dk * q[j * 3 + k], 0);
+    // sum(λ) = trace(A): its gradient is the identity, degenerate or not.
+    const x = tensor(a, { shape: [3, 3], requiresGrad: true });
+    eigvalsh(x).sum().backward();
+    expectClose(await x.grad!.data(), [1, 0, 0, 0, 1, 0, 0, 0, 1], 2e-5, 0);
+    expect(warn).not.toHaveBeenCalled();
+    // An eigenvector loss meets the degenerate pair: finite gradient and exactly one warning per process.
+    for (let rep = 0; rep < 2; rep++) {
+      const y = tensor(a, { shape: [3, 3], requiresGrad: true });
+      const [, v] = eigh(y);
+      v.mul(tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])).sum().backward();
+      const g = await y.grad!.data();
+      expect(g.every(Number.isFinite)).toBe(true);
+    }
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/degenerate/);
+  });
+
+  it('bad input: rank < 2, non-square, NaN/Inf', async () => {
+    expect(() => eigh(tensor([1, 2, 3]))).toThrow(WebgradError);
+    expect(() => eigh(tensor([1, 2, 3]))).toThrow(/eigh.*rank >= 2.*\[3\]/);
+    expect(() => eigh(tensor([[1, 2, 3], [4, 5, 6]]))).toThrow(/eigh.*square.*\[2, 3\]/);
+    expect(() => eigvalsh(tensor(5))).toThrow(/eigvalsh.*\[\]/);
+    const bad = tensor([[1, NaN], [NaN, 2]]);
+    if (backend === 'cpu') {
+      expect(() => eigh(bad)).toThrow(/eigh.*NaN or Inf/);
+      expect(() => eigvalsh(tensor([[1, 0], [0, Infinity]]))).toThrow(/eigh.*NaN or Inf/);
+    } else {
+      // The GPU finds out while solving: the next readback throws.
+      const [w] = eigh(bad);
+      await expect(w.data()).rejects.toThrow(/eigh.*NaN or Inf/);
+      // The error is reported once; later reads work again.
+      expect(Array.from(await tensor([1, 2]).data())).toEqual([1, 2]);
+      const [wi] = eigh(tensor([[1, 0], [0, Infinity]]));
+      const other = tensor([3]);
+      await expect(other.data()).rejects.toThrow(/eigh.*NaN or Inf/);
+      wi.dispose();
+    }
+  });
+
+  if (backend === 'webgpu') {
+    it('WebGPU: a whole eigh is encoded without a readback', async () => {
+      const gpu = getWebGPUBackend()!;
+      const n = 16;
+      const a = tensor(randomSymmetric(n, 5), { shape: [n, n] });
+      await a.data();
+      const submits = gpu.stats.submits;
+      const [w, v] = eigh(a);
+      expect(gpu.stats.submits).toBe(submits);
+      checkDecomposition(randomSymmetric(n, 5), n, await w.data(), await v.data(), backend);
+    });
+  }
+});
