@@ -7,12 +7,23 @@ export type { NestedArray, MemoryInfo, TensorContainer } from './tensor';
 export { WebgradError } from './shape';
 export type { Shape } from './shape';
 
-// Ops: each module's exports are its public functions (internal helpers live in src/ops/util.ts).
+// Ops. Explicit lists: op modules also export internals (kernel tables, helpers) that are not API.
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, manualSeed, toBackend } from './ops/creation';
 export type { TensorOptions, RandomOptions } from './ops/creation';
-export * from './ops/elementwise';
-export * from './ops/reduce';
-export * from './ops/shape';
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, ge, lt, le,
+  neg, square, sqrt, exp, log, sin, cos, tanh, sigmoid, relu, abs, clamp,
+} from './ops/elementwise';
+export type { TensorLike } from './ops/elementwise';
+export { sum, mean, max, min, argmax, argmin, logsumexp, norm, softmax, logSoftmax } from './ops/reduce';
+export type { ReduceOptions, ArgReduceOptions } from './ops/reduce';
+export { reshape, broadcastTo, expand, permute, transpose, squeeze, unsqueeze, cat, stack } from './ops/shape';
+export * from './ops/indexing';
+export { matmul, dot } from './ops/matmul';
+export * from './ops/eigh';
+
+// Physics: the 1-D Hamiltonian of the headline workload.
+export * from './physics/hamiltonian';
 
 export { noGrad, enableGrad, isGradEnabled } from './autograd/node';
 export { backward } from './autograd/backward';

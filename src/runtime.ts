@@ -1,11 +1,17 @@
 import { Backend, BackendName } from './backend/backend';
-import { cpuBackend } from './backend/cpu';
+import { cpu64Backend, cpuBackend } from './backend/cpu';
 import { findWebGPU } from './backend/webgpu/adapter';
 import { WebGPUBackend } from './backend/webgpu/webgpuBackend';
 
 export interface InitOptions {
   /** 'auto' (default) takes WebGPU when an adapter exists, else the CPU reference. */
   backend?: 'auto' | BackendName;
+  /**
+   * Storage of the CPU backend: 'float32' (default, like the GPU) or 'float64' (the reference for
+   * physics: e.g. the Nx = 500 Hamiltonian's E0 is limited to ~1e-5 by float32 storage of its ~2490 diagonal).
+   * Tensors read back as Float32Array either way; `item()` returns the float64 value.
+   */
+  precision?: 'float32' | 'float64';
 }
 
 export interface InitResult {
@@ -47,9 +53,14 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (want !== 'auto' && want !== 'cpu' && want !== 'webgpu') {
     throw new Error(`webgrad.init: unknown backend '${String(want)}' (use 'auto', 'webgpu' or 'cpu')`);
   }
+  const precision = options.precision ?? 'float32';
+  if (precision !== 'float32' && precision !== 'float64') {
+    throw new Error(`webgrad.init: unknown precision '${String(precision)}' (use 'float32' or 'float64')`);
+  }
+  const cpu = precision === 'float64' ? cpu64Backend : cpuBackend;
   if (want === 'cpu') {
-    current = cpuBackend;
-    return { backend: 'cpu', adapter: cpuBackend.adapter, reason: 'CPU backend requested' };
+    current = cpu;
+    return { backend: 'cpu', adapter: cpu.adapter, reason: 'CPU backend requested' };
   }
   const gpu = await ensureWebGPU();
   if (gpu) {
@@ -57,8 +68,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     return { backend: 'webgpu', adapter: gpu.adapter, reason: webgpuReason };
   }
   if (want === 'webgpu') throw new Error(`webgrad.init: WebGPU unavailable: ${webgpuReason}`);
-  current = cpuBackend;
-  return { backend: 'cpu', adapter: cpuBackend.adapter, reason: `CPU fallback: ${webgpuReason}` };
+  current = cpu;
+  return { backend: 'cpu', adapter: cpu.adapter, reason: `CPU fallback: ${webgpuReason}` };
 }
 
 /** Runs `fn` with `backend` as the backend for new tensors (synchronous). */

@@ -140,6 +140,9 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   async item(): Promise<number> {
     if (this.size !== 1) throw new WebgradError('item', `needs a tensor with one element, got shape [${this.shape.join(', ')}]`);
+    const payload = this.storageFor('item').payload;
+    // A float64 CPU tensor gives its full value; everything else reads back as float32.
+    if (payload instanceof Float64Array) return payload[0];
     return (await this.data())[0];
   }
 

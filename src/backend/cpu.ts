@@ -11,7 +11,7 @@ export class CpuBackend implements Backend {
   readonly adapter: string;
 
   constructor(readonly precision: 'float32' | 'float64') {
-    this.adapter = precision === 'float32' ? 'CPU (TypeScript reference kernels)' : 'CPU float64 (gradcheck)';
+    this.adapter = precision === 'float32' ? 'CPU (TypeScript reference kernels)' : 'CPU float64 (TypeScript reference kernels)';
   }
 
   array(size: number): FloatArray {
@@ -38,4 +38,5 @@ export class CpuBackend implements Backend {
 }
 
 export const cpuBackend = new CpuBackend('float32');
+/** The float64 reference: `gradcheck`'s finite differences, and `init({ backend: 'cpu', precision: 'float64' })`. */
 export const cpu64Backend = new CpuBackend('float64');

@@ -1,0 +1,308 @@
+// The `webgrad` command (bin/webgrad.js runs `main`). `webgrad hamiltonian` sweeps κ through
+// H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2}: E0, the gap and their κ-derivatives by backward through eigh, beside
+// Hellmann–Feynman and central finite differences. Results go to stdout; progress and errors to stderr.
+// Through the public entry, so every op module (and the Tensor methods each installs) is loaded.
+import { getWebGPUBackend, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, Tensor, tensor, withBackend } from './index';
+import type { HamiltonianSpectrum, InitResult } from './index';
+import { cpu64Backend } from './backend/cpu';
+import { cpuData } from './ops/util';
+
+export const USAGE = `Usage:
+  webgrad hamiltonian [options]   E0(κ), the gap E1 − E0 and their κ-derivatives for
+                                  H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2} on x ∈ [−L/2, L/2]
+  webgrad --help                  this message
+
+Options of hamiltonian:
+  --kappa K        one κ (repeatable) instead of the sweep 0, 0.5, 1, 2, 3, 5
+  --kappas K,K,…   the κ values of the sweep
+  --L L            box length (default 10)
+  --nx N           grid points, endpoints included, N >= 2 (default 500)
+  --backend B      auto | webgpu | cpu (default auto: WebGPU when an adapter exists; cpu is the float64 reference)
+  --fd-step h      step of the central finite differences (default 0.001)
+  --json           one JSON line per κ on stdout (no finite differences):
+                   { kappa, L, nx, backend, adapter, E0, gap, dE0_dkappa, dgap_dkappa, ms }
+  --no-progress    no progress bar (it is drawn on stderr, and only when stderr is a terminal)
+
+Exit codes: 0 success, 1 runtime error, 2 bad arguments.`;
+
+const DEFAULT_KAPPAS = [0, 0.5, 1, 2, 3, 5];
+const BACKENDS = ['auto', 'webgpu', 'cpu'] as const;
+type BackendChoice = (typeof BACKENDS)[number];
+
+export class UsageError extends Error {}
+
+export interface HamiltonianArgs {
+  kappas: number[];
+  L: number;
+  nx: number;
+  backend: BackendChoice;
+  fdStep: number;
+  json: boolean;
+  progress: boolean;
+}
+
+export type Command = { command: 'help' } | { command: 'hamiltonian'; args: HamiltonianArgs };
+
+function parseNumber(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`${flag} needs a finite number, got '${text}'`);
+  return v;
+}
+
+/** Parses the command line (without `node` and the script): throws UsageError on anything it does not know. */
+export function parseArgs(argv: readonly string[]): Command {
+  if (argv.length === 0) throw new UsageError('missing command');
+  if (argv.includes('--help') || argv.includes('-h')) return { command: 'help' };
+  const [command, ...rest] = argv;
+  if (command !== 'hamiltonian') throw new UsageError(`unknown command '${command}'`);
+  const args: HamiltonianArgs = { kappas: [], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true };
+  let sweep: number[] | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i];
+    if (!token.startsWith('--')) throw new UsageError(`unexpected argument '${token}'`);
+    const eq = token.indexOf('=');
+    const flag = eq < 0 ? token : token.slice(0, eq);
+    const value = (): string => {
+      if (eq >= 0) return token.slice(eq + 1);
+      if (i + 1 >= rest.length) throw new UsageError(`${flag} needs a value`);
+      return rest[++i];
+    };
+    const noValue = (): void => {
+      if (eq >= 0) throw new UsageError(`${flag} takes no value`);
+    };
+    switch (flag) {
+      case '--kappa':
+        args.kappas.push(parseNumber(flag, value()));
+        break;
+      case '--kappas':
+        sweep = value().split(',').map((s) => parseNumber(flag, s));
+        break;
+      case '--L':
+        args.L = parseNumber(flag, value());
+        if (args.L <= 0) throw new UsageError(`--L must be > 0, got ${args.L}`);
+        break;
+      case '--nx': {
+        const text = value();
+        args.nx = parseNumber(flag, text);
+        if (!Number.isInteger(args.nx) || args.nx < 2) throw new UsageError(`--nx must be an integer >= 2, got '${text}'`);
+        break;
+      }
+      case '--backend': {
+        const b = value();
+        if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${b}'`);
+        args.backend = b as BackendChoice;
+        break;
+      }
+      case '--fd-step':
+        args.fdStep = parseNumber(flag, value());
+        if (args.fdStep <= 0) throw new UsageError(`--fd-step must be > 0, got ${args.fdStep}`);
+        break;
+      case '--json':
+        noValue();
+        args.json = true;
+        break;
+      case '--no-progress':
+        noValue();
+        args.progress = false;
+        break;
+      default:
+        throw new UsageError(`unknown option '${flag}'`);
+    }
+  }
+  if (args.kappas.length === 0) args.kappas = sweep ?? DEFAULT_KAPPAS;
+  else if (sweep) args.kappas.push(...sweep);
+  return { command: 'hamiltonian', args };
+}
+
+// ---- the computation ---------------------------------------------------------------------------------
+
+export interface KappaResult {
+  kappa: number;
+  E0: number;
+  gap: number;
+  dE0_dkappa: number;
+  dgap_dkappa: number;
+  ms: { build: number; eigh: number; backward: number; total: number };
+}
+
+const now = (): number => performance.now();
+const round1 = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** Waits for queued GPU work (CPU ops finish when they return), so a phase's time is its real cost. */
+async function settle(): Promise<void> {
+  await getWebGPUBackend()?.sync();
+}
+
+function disposeSpectrum(s: HamiltonianSpectrum): void {
+  for (const t of [s.H, s.x, s.potential, s.bump, s.energies, s.states, s.E0, s.gap, s.kappa]) t.dispose();
+}
+
+/** E0, the gap and both κ-derivatives from one eigh: backward twice through the same graph. */
+export async function solveKappa(kappaValue: number, L: number, nx: number): Promise<KappaResult & { spectrum: HamiltonianSpectrum }> {
+  const t0 = now();
+  const kappa = tensor(kappaValue, { requiresGrad: true });
+  const h = hamiltonian1d({ kappa, L, nx });
+  await settle();
+  const t1 = now();
+  const s = hamiltonianSpectrum(h);
+  const [E0, gap] = await Promise.all([s.E0.item(), s.gap.item()]);
+  const t2 = now();
+  s.E0.backward({ retainGraph: true });
+  const dE0 = await kappa.grad!.item();
+  kappa.zeroGrad();
+  s.gap.backward();
+  const dgap = await kappa.grad!.item();
+  const t3 = now();
+  const ms = { build: round1(t1 - t0), eigh: round1(t2 - t1), backward: round1(t3 - t2), total: round1(t3 - t0) };
+  return { kappa: kappaValue, E0, gap, dE0_dkappa: dE0, dgap_dkappa: dgap, ms, spectrum: s };
+}
+
+/**
+ * E0 and the gap at κ on the float64 CPU reference (as gradcheck does): float32 storage of H alone moves
+ * E0 by ~1e-5 (its diagonal 1/Δx² + V ≈ 2490 keeps V to ±1.2e-4), which central differences would divide by 2h.
+ */
+function referenceEnergies(kappa: number, L: number, nx: number): [number, number] {
+  return noGrad(() =>
+    withBackend(cpu64Backend, () => {
+      // κ ± h kept in float64 (tensor() would round it to float32, an error of ~1e-7 / 2h).
+      const k = new Tensor(cpu64Backend.upload(Float64Array.of(kappa)), []);
+      const s = hamiltonianSpectrum({ kappa: k, L, nx });
+      const [E0, gap] = [cpuData(s.E0)[0], cpuData(s.gap)[0]];
+      disposeSpectrum(s);
+      return [E0, gap];
+    }),
+  );
+}
+
+// ---- output ------------------------------------------------------------------------------------------
+
+interface Stream {
+  write(s: string): unknown;
+  isTTY?: boolean;
+}
+
+/** A one-line progress bar redrawn in place on a terminal; silent otherwise. */
+class Progress {
+  private done = 0;
+  constructor(
+    private readonly out: Stream,
+    private readonly total: number,
+    private readonly enabled: boolean,
+  ) {}
+
+  step(label: string): void {
+    if (!this.enabled) return;
+    const width = 24;
+    const filled = Math.round((this.done / this.total) * width);
+    this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${label}\x1b[K`);
+    this.done++;
+  }
+
+  clear(): void {
+    if (this.enabled) this.out.write('\r\x1b[K');
+  }
+}
+
+const num = (v: number, width: number, digits = 6): string => (Number.isFinite(v) ? v.toFixed(digits) : String(v)).padStart(width);
+
+interface Row extends KappaResult {
+  hfE0: number;
+  hfGap: number;
+  fdE0: number;
+  fdGap: number;
+  fdMs: number;
+}
+
+function table(rows: readonly Row[]): string {
+  const head1 = ['', '', '', '──── dE0/dκ ────────────────────────', '──── dgap/dκ ───────────────────────'];
+  const cols = ['κ', 'E0', 'gap', 'backward', 'H–F', 'fin. diff', 'backward', 'H–F', 'fin. diff', 'ms'];
+  const w = [6, 11, 11, 11, 11, 11, 11, 11, 11, 8];
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(w[i])).join(' ');
+  const out = [`${''.padStart(w[0] + w[1] + w[2] + 3)}${head1[3].padStart(w[3] * 3 + 2)} ${head1[4].padStart(w[6] * 3 + 2)}`, line(cols)];
+  for (const r of rows) {
+    out.push(
+      [num(r.kappa, w[0], 2), num(r.E0, w[1]), num(r.gap, w[2]), num(r.dE0_dkappa, w[3]), num(r.hfE0, w[4]), num(r.fdE0, w[5]),
+        num(r.dgap_dkappa, w[6]), num(r.hfGap, w[7]), num(r.fdGap, w[8]), num(r.ms.total, w[9], 1)].join(' '),
+    );
+  }
+  return out.join('\n');
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Stream): Promise<number> {
+  let backend: InitResult;
+  try {
+    // The CPU path is the float64 reference: float32 storage of H's ~2490 diagonal limits E0 to ~1e-5.
+    backend = await init({ backend: args.backend, precision: 'float64' });
+  } catch (e) {
+    stderr.write(`webgrad: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const { L, nx, fdStep: h } = args;
+  const progress = new Progress(stderr, args.kappas.length * (args.json ? 1 : 2), args.progress && !!stderr.isTTY);
+
+  if (args.json) {
+    for (const kappa of args.kappas) {
+      progress.step(`κ = ${kappa}`);
+      const r = await solveKappa(kappa, L, nx);
+      disposeSpectrum(r.spectrum);
+      progress.clear();
+      const { spectrum: _, ...result } = r;
+      stdout.write(`${JSON.stringify({ kappa, L, nx, backend: backend.backend, adapter: backend.adapter, E0: result.E0, gap: result.gap,
+        dE0_dkappa: result.dE0_dkappa, dgap_dkappa: result.dgap_dkappa, ms: result.ms })}\n`);
+    }
+    return 0;
+  }
+
+  stdout.write(`webgrad hamiltonian: H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2}, L = ${L}, nx = ${nx} (Δx = ${(L / (nx - 1)).toPrecision(6)})\n`);
+  stdout.write(`backend: ${backend.backend} — ${backend.adapter}${backend.backend === 'cpu' && args.backend === 'auto' ? ` (${backend.reason})` : ''}\n\n`);
+  const rows: Row[] = [];
+  for (const kappa of args.kappas) {
+    progress.step(`κ = ${kappa}: eigh + backward`);
+    const r = await solveKappa(kappa, L, nx);
+    const hf = hellmannFeynman(r.spectrum);
+    const [hfE0, hfGap] = await Promise.all([hf.dE0.item(), hf.dgap.item()]);
+    hf.dE0.dispose();
+    hf.dgap.dispose();
+    disposeSpectrum(r.spectrum);
+    progress.step(`κ = ${kappa}: finite differences`);
+    const tf = now();
+    const [plus, minus] = [referenceEnergies(kappa + h, L, nx), referenceEnergies(kappa - h, L, nx)];
+    const fdMs = now() - tf;
+    const { spectrum: _, ...result } = r;
+    rows.push({ ...result, hfE0, hfGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
+  }
+  progress.clear();
+  stdout.write(`${table(rows)}\n\n`);
+  stdout.write('backward: reverse mode through eigh; H–F: Hellmann–Feynman ⟨ψ|e^{−x²/2}|ψ⟩ from the eigenvectors; ');
+  stdout.write(`fin. diff: central differences with h = ${h} of the same H in float64 on the CPU reference (two more eigh per κ)\n`);
+  const ms = (k: keyof KappaResult['ms']): string => mean(rows.map((r) => r.ms[k])).toFixed(1);
+  stdout.write(`timings, ms per κ (mean of ${rows.length}): build H ${ms('build')}, eigh ${ms('eigh')}, backward ×2 ${ms('backward')}, `);
+  stdout.write(`total ${ms('total')}; finite differences ${mean(rows.map((r) => r.fdMs)).toFixed(1)}`);
+  const compile = backend.backend === 'webgpu' && rows.length > 1 ? `; the first κ took ${rows[0].ms.total.toFixed(1)} (kernel compilation included)` : '';
+  stdout.write(`${compile}\n`);
+  return 0;
+}
+
+/** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */
+export async function main(argv: readonly string[], stdout: Stream = process.stdout, stderr: Stream = process.stderr): Promise<number> {
+  let cmd: Command;
+  try {
+    cmd = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    stderr.write(`webgrad: ${e.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (cmd.command === 'help') {
+    stdout.write(`webgrad — GPU tensor autograd on WebGPU\n\n${USAGE}\n`);
+    return 0;
+  }
+  try {
+    return await runHamiltonian(cmd.args, stdout, stderr);
+  } catch (e) {
+    stderr.write(`webgrad: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
