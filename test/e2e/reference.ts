@@ -1,0 +1,32 @@
+// Float64 reference for the Hamiltonian page's numbers: the same discretisation as src/physics/hamiltonian.ts
+// (x = linspace(−L/2, L/2, nx), Δx = L/(nx − 1), −½ψ'' by second differences), diagonalised by the
+// float64 CPU reference eigensolver; derivatives by Hellmann–Feynman, dEₙ/dκ = Σᵢ ψₙ(xᵢ)² e^{−xᵢ²/2}.
+import { eighReference } from '../../src/linalg/eighReference';
+
+export interface Reference {
+  E0: number;
+  gap: number;
+  dE0: number;
+  dgap: number;
+}
+
+export function hamiltonianReference(kappa: number, L = 10, nx = 500): Reference {
+  const dx = L / (nx - 1);
+  const t = 1 / (dx * dx);
+  const h = new Float64Array(nx * nx);
+  const bump = new Float64Array(nx);
+  for (let i = 0; i < nx; i++) {
+    const x = -L / 2 + i * dx;
+    bump[i] = Math.exp(-(x * x) / 2);
+    h[i * nx + i] = t + 0.5 * x * x + kappa * bump[i];
+    if (i > 0) h[i * nx + i - 1] = h[(i - 1) * nx + i] = -t / 2;
+  }
+  const { values, vectors } = eighReference(h, nx);
+  const expect = (n: number): number => {
+    let s = 0;
+    for (let i = 0; i < nx; i++) s += vectors[i * nx + n] ** 2 * bump[i];
+    return s;
+  };
+  const [d0, d1] = [expect(0), expect(1)];
+  return { E0: values[0], gap: values[1] - values[0], dE0: d0, dgap: d1 - d0 };
+}
