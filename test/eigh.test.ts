@@ -3,18 +3,7 @@ import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradErr
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
 import { expectClose, forEachBackend } from './setup/backends';
-
-/** mulberry32: seeded uniform [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../src/ops/creation';
 
 /** A seeded random symmetric matrix with entries in [-1, 1], rounded to float32. */
 function randomSymmetric(n: number, seed: number): Float32Array {

@@ -1,18 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { eighReference, eighReferenceDetails, eigvalshReference } from '../src/linalg/eighReference';
 import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from '../src/linalg/tridiagonal';
-
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../src/ops/creation';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   const r = rng(seed);

@@ -158,6 +158,20 @@ function checkIndexValues(op: string, values: ArrayLike<number>, shape: Shape, d
 
 const flatValues = (a: NestedArray): number[] => (Array.isArray(a) ? a.flatMap(flatValues) : [a]);
 
+/** The element of x that output position i of a gather reads (the CPU twin of index.wgsl's loop). */
+function gatherSource(i: number, p: IndexPlan, xStrides: readonly number[], is: ArrayLike<number>): number {
+  let rest = i;
+  let xOff = 0;
+  let iOff = 0;
+  for (let a = p.outShape.length - 1; a >= 0; a--) {
+    const c = rest % p.outShape[a];
+    rest = (rest - c) / p.outShape[a];
+    iOff += c * p.idxStrides[a];
+    if (a !== p.dim) xOff += c * xStrides[a];
+  }
+  return xOff + is[iOff] * xStrides[p.dim];
+}
+
 /**
  * The index as a tensor on `x`'s backend, plus whether this call created it. Host arrays are checked
  * here; tensors on the CPU backend are checked when the kernel runs; WebGPU index tensors cannot be
@@ -182,18 +196,7 @@ function gatherKernel(x: Tensor, idx: Tensor, p: IndexPlan): Tensor {
   const xStrides = stridesOf(x.shape);
   if (x.backend.name === 'cpu') {
     const [xs, is, ys] = [cpuData(x), cpuData(idx), cpuData(out)];
-    for (let i = 0; i < out.size; i++) {
-      let rest = i;
-      let xOff = 0;
-      let iOff = 0;
-      for (let a = p.outShape.length - 1; a >= 0; a--) {
-        const c = rest % p.outShape[a];
-        rest = (rest - c) / p.outShape[a];
-        iOff += c * p.idxStrides[a];
-        if (a !== p.dim) xOff += c * xStrides[a];
-      }
-      ys[i] = xs[xOff + is[iOff] * xStrides[p.dim]];
-    }
+    for (let i = 0; i < out.size; i++) ys[i] = xs[gatherSource(i, p, xStrides, is)];
   } else {
     const k = gpuKernel('index:gather', indexWgsl, {}, [2, 1], true, 'gather');
     const words = uniformWords([out.size, x.ndim, p.dim, 0, ...packDims(p.op, [x.shape, p.outShape, xStrides, p.idxStrides])]);
@@ -211,18 +214,7 @@ function scatterAddKernel(g: Tensor, idx: Tensor, xShape: Shape, p: IndexPlan): 
     ds.fill(0, 0, out.size);
     // Walk the output once, adding each gradient where its index points (same sums as the GPU loop).
     const xStrides = stridesOf(xShape);
-    for (let i = 0; i < g.size; i++) {
-      let rest = i;
-      let xOff = 0;
-      let iOff = 0;
-      for (let a = p.outShape.length - 1; a >= 0; a--) {
-        const c = rest % p.outShape[a];
-        rest = (rest - c) / p.outShape[a];
-        iOff += c * p.idxStrides[a];
-        if (a !== p.dim) xOff += c * xStrides[a];
-      }
-      ds[xOff + is[iOff] * xStrides[p.dim]] += gs[i];
-    }
+    for (let i = 0; i < g.size; i++) ds[gatherSource(i, p, xStrides, is)] += gs[i];
   } else {
     const k = gpuKernel('index:scatter_add', indexWgsl, {}, [2, 1], true, 'scatter_add');
     const words = uniformWords([out.size, xShape.length, p.dim, 0, ...packDims(p.op, [xShape, p.outShape, stridesOf(xShape), p.idxStrides])]);
