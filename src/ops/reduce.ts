@@ -2,7 +2,7 @@
 // identity, load, combine and finish beside the CPU reference) expanded into the parallel template
 // shaders/reduce.wgsl, which planReduce splits into passes for the shape at hand. Backward kernels are rows
 // of REDUCE_GRADS expanded into shaders/reduce.backward.wgsl; sum and mean spread the gradient back with
-// the broadcast kernel.
+// the strided broadcast copy.
 import { record } from '../autograd/record';
 import { FloatArray } from '../backend/cpu';
 import { groups1d } from '../backend/webgpu/kernel';

@@ -1,16 +1,13 @@
 // Shape ops. Views (reshape, squeeze, unsqueeze) share storage; broadcastTo, permute and cat copy through
-// strided kernels (shaders/broadcast.wgsl, shaders/strided.wgsl).
+// the strided copy kernel (shaders/strided.wgsl).
 import { record } from '../autograd/record';
-import { groups1d } from '../backend/webgpu/kernel';
 import {
-  broadcastShapes, broadcastStrides, collapseDims, fmt, normalizeAxes, normalizeAxis, packDims, Shape, sameShape, sizeOf,
-  stridesOf, WebgradError,
+  broadcastShapes, broadcastStrides, fmt, normalizeAxes, normalizeAxis, Shape, sameShape, sizeOf, stridesOf, WebgradError,
 } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
-import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
+import { addMethods, empty } from './util';
 import { sumTo } from './reduce';
 import { contiguous, copyStrided, gatherView } from './strided';
-import broadcastWgsl from '../../shaders/broadcast.wgsl?raw';
 
 /** Resolves one -1 in a target shape and checks the element count. */
 export function inferShape(op: string, from: Shape, to: readonly number[]): number[] {
@@ -36,29 +33,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return record('reshape', [y], [x], [], ([g]) => [reshape(g!, x.shape)])[0];
 }
 
-/** Copies `x` broadcast up to `shape` (contiguous result). */
+/** Copies `x` broadcast up to `shape` (contiguous result): a strided gather with stride 0 on broadcast dims. */
 function broadcastKernel(x: Tensor, shape: Shape): Tensor {
   const out = empty(x.backend, shape);
-  if (out.size === 0) return out;
-  const plan = collapseDims(shape, [broadcastStrides(x.shape, shape)]);
-  if (x.backend.name === 'cpu') {
-    const [xs, ys] = [cpuData(x), cpuData(out)];
-    const [dims, [st]] = [plan.shape, plan.strides];
-    for (let i = 0; i < out.size; i++) {
-      let rest = i;
-      let src = 0;
-      for (let d = dims.length - 1; d >= 0; d--) {
-        const c = rest % dims[d];
-        rest = (rest - c) / dims[d];
-        src += c * st[d];
-      }
-      ys[i] = xs[src];
-    }
-  } else {
-    const k = gpuKernel('broadcast', broadcastWgsl, {}, [1, 1]);
-    const words = uniformWords([out.size, plan.shape.length, 0, 0, ...packDims('broadcastTo', [plan.shape, plan.strides[0]])]);
-    asWebGPU(x.backend).run(k, [gpuBuffer(x), gpuBuffer(out)], words, groups1d(out.size));
-  }
+  copyStrided('broadcastTo', x, { offset: 0, strides: broadcastStrides(x.shape, shape) }, out, contiguous(shape), shape);
   return out;
 }
 
