@@ -4,6 +4,7 @@ import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
+import { decompositionErrors } from './setup/eigen';
 
 /** A seeded random symmetric matrix with entries in [-1, 1], rounded to float32. */
 function randomSymmetric(n: number, seed: number): Float32Array {
@@ -41,20 +42,7 @@ function checkDecomposition(a: Float32Array, n: number, w: ArrayLike<number>, v:
     expect(err, `eigenvector ${k} of ${n}×${n} (gap ${gap})`).toBeLessThan(tol);
   }
   // ‖AV − VΛ‖ and ‖VᵀV − I‖ (max norms), and the sign convention.
-  let resid = 0;
-  let orth = 0;
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      let av = 0;
-      let vtv = 0;
-      for (let j = 0; j < n; j++) {
-        av += a[i * n + j] * v[j * n + k];
-        vtv += v[j * n + i] * v[j * n + k];
-      }
-      resid = Math.max(resid, Math.abs(av - v[i * n + k] * w[k]));
-      orth = Math.max(orth, Math.abs(vtv - (i === k ? 1 : 0)));
-    }
-  }
+  const { resid, orth } = decompositionErrors(a, n, w, v);
   const c = backend === 'cpu' ? 8 : 64;
   expect(resid).toBeLessThan(c * eps * norm * Math.sqrt(n));
   expect(orth).toBeLessThan(c * eps * Math.sqrt(n));

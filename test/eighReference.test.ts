@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { eighReference, eighReferenceDetails, eigvalshReference } from '../src/linalg/eighReference';
 import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from '../src/linalg/tridiagonal';
 import { mulberry32 as rng } from '../src/ops/creation';
+import { decompositionErrors } from './setup/eigen';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   const r = rng(seed);
@@ -27,19 +28,7 @@ function checkResult(a: Float64Array, n: number, result: { values: Float64Array;
   expect(values.length).toBe(n);
   expect(v.length).toBe(n * n);
   const scale = Math.max(maxAbs(a), 1e-300);
-  let resid = 0;
-  let orth = 0;
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) {
-      let av = 0;
-      let vtv = 0;
-      for (let j = 0; j < n; j++) {
-        av += a[i * n + j] * v[j * n + k];
-        vtv += v[j * n + i] * v[j * n + k];
-      }
-      resid = Math.max(resid, Math.abs(av - v[i * n + k] * values[k]));
-      orth = Math.max(orth, Math.abs(vtv - (i === k ? 1 : 0)));
-    }
+  const { resid, orth } = decompositionErrors(a, n, values, v);
   expect(resid).toBeLessThan(1e-10 * scale);
   expect(orth).toBeLessThan(1e-12 * Math.max(n, 1));
   for (let k = 1; k < n; k++) expect(values[k]).toBeGreaterThanOrEqual(values[k - 1]);
