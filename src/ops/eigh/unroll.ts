@@ -1,0 +1,110 @@
+// Straight-line WGSL for the blocked Jacobi kernels (shaders/eigh.solve.wgsl, shaders/eigh.block.wgsl).
+// A pair block has B = 2·G indices (two groups of G); its B×B matrices live in named scalars (a_3_1,
+// d_0_7, ...) rather than arrays: WGSL cannot unroll loops, and on CPU drivers a runtime-indexed array
+// is a per-lane gather through memory while a named scalar is a register (or a cheap spill slot).
+//
+// D = Q − I is kept instead of Q: near-identity Q's entries round to 1 in float32 (losing 1 − s²/2,
+// which is exactly what keeps the transform orthogonal), while D's entries carry their own exponent.
+// Applying Q then reads x + (Σ d·x), Rutishauser's form for a block: the small correction is summed on
+// its own and rounded into x once (summing it into x term by term left V 10× less orthogonal).
+
+/** Indices per group. */
+export const G = 4;
+/** Indices per pair block. */
+export const B = 2 * G;
+
+const range = (n: number): number[] => [...Array(n).keys()];
+const PAIRS: [number, number][] = range(B).flatMap((p) => range(B).filter((q) => q > p).map((q): [number, number] => [p, q]));
+
+/** Global index of local index i of a pair block whose groups start at `g.x` and `g.y` (ascending). */
+const index = (g: string, i: number): string => `(${g}.${i < G ? 'x' : 'y'} + ${i % G}u)`;
+/** The symmetric block's entry (i, j), stored in its lower triangle. */
+const sym = (i: number, j: number): string => (i >= j ? `a_${i}_${j}` : `a_${j}_${i}`);
+/** Q = I + D entry (r, c) as an expression. */
+const q = (r: number, c: number): string => (r === c ? `(1.0 + d_${r}_${c})` : `d_${r}_${c}`);
+/** `base` + Σ terms, the sum parenthesised so it is rounded into `base` once. */
+const plus = (base: string, terms: string[]): string => `${base} + (${terms.join(' + ')})`;
+
+/** Rotates the pair (x, y) of expressions/variables in place by rotation `r` (Rutishauser's form). */
+const turn = (x: string, y: string, r: string, xs = x, ys = y): string =>
+  `{ let x = ${xs}; let y = ${ys}; ${x} -= ${r}.s * (y + ${r}.tau * x); ${y} += ${r}.s * (x - ${r}.tau * y); }`;
+
+/**
+ * V's rows `rows` × columns `cols` (B × B) times the column pair's Q = I + D (D in scalars `${d}_k_j`):
+ * each row w ← w + w·D.
+ */
+function vRows(rows: string, cols: string, d: string): string {
+  return range(B)
+    .map((i) => {
+      const load = range(B).map((k) => `let w_${k} = v[row + ${index(cols, k)}];`);
+      const store = range(B).map((j) => `v[row + ${index(cols, j)}] = ${plus(`w_${j}`, range(B).map((k) => `w_${k} * ${d}_${k}_${j}`))};`);
+      return [`{`, `let row = ${index(rows, i)} * M;`, ...load, ...store, `}`].join('\n');
+    })
+    .join('\n');
+}
+
+/** eigh.solve: one cyclic Jacobi sweep over pair block `pp` of A in registers; writes A, D and V's block. */
+export function solveBody(): Record<string, string> {
+  const lower = range(B).flatMap((i) => range(i + 1).map((j) => [i, j]));
+  const load = lower.map(([i, j]) => `var a_${i}_${j} = a[${index('pp', i)} * M + ${index('pp', j)}];`);
+  const dvars = range(B).flatMap((r) => range(B).map((c) => `var d_${r}_${c} = 0.0;`));
+  const sweep = PAIRS.map(([p, qq]) => {
+    const others = range(B).filter((k) => k !== p && k !== qq);
+    return [
+      `if (!negligible(a_${p}_${p}, a_${qq}_${qq}, a_${qq}_${p})) {`,
+      `let r = rotation(a_${p}_${p}, a_${qq}_${qq}, a_${qq}_${p});`,
+      `a_${p}_${p} -= r.t * a_${qq}_${p};`,
+      `a_${qq}_${qq} += r.t * a_${qq}_${p};`,
+      `a_${qq}_${p} = 0.0;`,
+      ...others.map((k) => turn(sym(k, p), sym(k, qq), 'r')),
+      ...range(B).map((k) => turn(`d_${k}_${p}`, `d_${k}_${qq}`, 'r', q(k, p), q(k, qq))),
+      `moved = true;`,
+      `}`,
+    ].join('\n');
+  });
+  return {
+    LOAD: load.join('\n'),
+    DVARS: dvars.join('\n'),
+    SWEEP: sweep.join('\n'),
+    STORE: lower.map(([i, j]) => `a[${index('pp', i)} * M + ${index('pp', j)}] = a_${i}_${j};`).join('\n'),
+    STORE_D: range(B).flatMap((r) => range(B).map((c) => `dq[base + ${r * B + c}u] = d_${r}_${c};`)).join('\n'),
+    V_DIAG: vRows('pp', 'pp', 'd'),
+  };
+}
+
+/** eigh.block: the off-diagonal pair block (P, R), R < P, of A from both sides and V's two blocks. */
+export function blockBody(): Record<string, string> {
+  const loadD = (name: string, base: string, decl: string): string =>
+    range(B).flatMap((k) => range(B).map((j) => `${decl}${name}_${k}_${j} = dq[${base} + ${k * B + j}u];`)).join('\n');
+  // Group (s, u) sub-blocks: each lies wholly above or below the diagonal, so one select per sub-block.
+  const orient = range(2).flatMap((s) =>
+    range(2).flatMap((u) => {
+      const ps = `pp.${s ? 'y' : 'x'}`;
+      const ru = `rp.${u ? 'y' : 'x'}`;
+      return [
+        `let lo_${s}${u} = ${ps} > ${ru};`,
+        `let base_${s}${u} = select(${ru} * M + ${ps}, ${ps} * M + ${ru}, lo_${s}${u});`,
+        `let rs_${s}${u} = select(1u, M, lo_${s}${u});`,
+        `let cs_${s}${u} = select(M, 1u, lo_${s}${u});`,
+      ];
+    }),
+  );
+  const addr = (i: number, j: number): string => {
+    const su = `${Math.floor(i / G)}${Math.floor(j / G)}`;
+    return `base_${su} + ${i % G}u * rs_${su} + ${j % G}u * cs_${su}`;
+  };
+  const cells = range(B).flatMap((i) => range(B).map((j) => [i, j]));
+  // Y = Qpᵀ X = X + Dpᵀ X, then Qpᵀ X Qr = Y + Y Dr.
+  const load = cells.map(([i, j]) => `let x_${i}_${j} = a[${addr(i, j)}];`);
+  const left = cells.map(([i, j]) => `let y_${i}_${j} = ${plus(`x_${i}_${j}`, range(B).map((k) => `dp_${k}_${i} * x_${k}_${j}`))};`);
+  const right = cells.map(([i, j]) => `a[${addr(i, j)}] = ${plus(`y_${i}_${j}`, range(B).map((k) => `y_${i}_${k} * dr_${k}_${j}`))};`);
+  return {
+    LOAD_DP: loadD('dp', 'pbase', 'var '),
+    RELOAD_DP: loadD('dp', 'pbase', ''),
+    LOAD_DR: loadD('dr', 'rbase', 'let '),
+    ORIENT: orient.join('\n'),
+    A_BLOCK: [...load, ...left, ...right].join('\n'),
+    V_PR: vRows('pp', 'rp', 'dr'),
+    V_RP: vRows('rp', 'pp', 'dp'),
+  };
+}
