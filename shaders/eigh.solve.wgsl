@@ -9,7 +9,7 @@
 @group(0) @binding(3) var<storage, read_write> dq: array<f32, {{DQ}}>; // D of each pair block, B×B row-major
 @group(0) @binding(4) var<storage, read_write> turning: array<u32, {{HK}}>; // 1 where Q ≠ I
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WG}}) // small: the few pair blocks must spread over all cores
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gid.x;
   if (k >= HK) { return; }

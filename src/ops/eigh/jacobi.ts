@@ -34,7 +34,9 @@ export const MAX_SWEEPS = 30;
 export const JACOBI_TOL = 1.2e-7;
 
 const SLOT = 256; // dynamic uniform offset alignment
-const WG = 64;
+/** Workgroup size of eigh.solve: its m/8 invocations must still make several workgroups (CPU drivers
+ * run one workgroup on one core). */
+const SOLVE_WG = 4;
 /** Pair blocks per invocation of eigh.block, and its workgroup size. */
 const RUN = 8;
 const BLOCK_WG = 16;
@@ -63,7 +65,7 @@ const jacobi = (
 /** The generated straight-line bodies, made once. */
 let bodies: { solve: Record<string, string>; block: Record<string, string> } | undefined;
 const body = () => (bodies ??= { solve: solveBody(), block: blockBody() });
-const solveKernel = (m: number): GpuKernel => jacobi('solve', m, solveWgsl, {}, [0, 4], body().solve);
+const solveKernel = (m: number): GpuKernel => jacobi('solve', m, solveWgsl, { WG: SOLVE_WG }, [0, 4], body().solve);
 const blockKernel = (m: number): GpuKernel => jacobi('block', m, blockWgsl, { RUN, WG: BLOCK_WG }, [2, 2], body().block);
 const checkKernel = (m: number): GpuKernel => jacobi('check', m, checkWgsl, {}, [1, 2]);
 const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2]);
@@ -121,7 +123,7 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
     const o = (s * SLOT) / 4;
     words.set([m, pairs, blocks, s < steps ? s : 0], o);
     floats[o + 4] = JACOBI_TOL;
-    words.set([MAX_SWEEPS, Math.ceil(pairs / WG), bx, by, s === steps ? 1 : 0], o + 5);
+    words.set([MAX_SWEEPS, Math.ceil(pairs / SOLVE_WG), bx, by, s === steps ? 1 : 0], o + 5);
   }
   const params = device.createBuffer({ size: words.byteLength, usage: Usage.UNIFORM | Usage.COPY_DST });
   device.queue.writeBuffer(params, 0, words);
