@@ -52,7 +52,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   ctl[0] = status;
   ctl[1] = sweeps;
   ctl[3] = select(0u, 1u, done);
-  args[0] = select(params.rot_groups, 0u, done);
+  args[0] = select(params.solve_groups, 0u, done);
   args[1] = select(1u, 0u, done);
   args[2] = select(1u, 0u, done);
   args[4] = select(params.blk_groups_x, 0u, done);

@@ -31,7 +31,7 @@ struct Params {
   step: u32,       // step r in [0, K − 1) of a sweep (see pair_of)
   tol: f32,        // relative threshold: a_pq is negligible when |a_pq| ≤ tol·√|a_pp|·√|a_qq|
   max_sweeps: u32,
-  rot_groups: u32, // workgroups of a solve dispatch and of a block dispatch (x, y): the checks write them
+  solve_groups: u32, // workgroups of a solve dispatch and of a block dispatch (x, y): the checks write them
   blk_groups_x: u32,
   blk_groups_y: u32,
   first: u32,      // check: 1 for the check before the first sweep
