@@ -74,7 +74,8 @@ const orderKernel = (): GpuKernel => gpuKernel('eigh:order', orderWgsl, {}, [2, 
 
 /** Buffers, uniform slots and bind groups of one padded size m, made once and reused by every run. */
 interface Workspace {
-  m: number;
+  /** Steps per sweep (K − 1). */
+  steps: number;
   a: GPUBuffer;
   v: GPUBuffer;
   /** Status words of the current run (see eigh.check.wgsl). */
@@ -131,7 +132,7 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
   const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(16), buffer(32, Usage.INDIRECT)];
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
   const ws: Workspace = {
-    m,
+    steps,
     a,
     v,
     ctl,
@@ -166,7 +167,7 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
     throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${m * m * 4} bytes per GPU buffer, more than this device's ${limit}; use the CPU backend`);
   }
   const ws = workspace(gpu, m);
-  const steps = m / G - 1;
+  const steps = ws.steps;
   const [solve, block, check] = [solveKernel(m), blockKernel(m), checkKernel(m)];
   const status = gpu.alloc(2);
   const unordered = empty(x.backend, x.shape);
