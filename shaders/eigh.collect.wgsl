@@ -1,6 +1,6 @@
 // Ends a Jacobi run: copies eigenvector column k (k < n) of the padded V out to the op's [n, n] matrix at
 // this batch entry, with its sign fixed (largest-magnitude component positive, the first on ties).
-// Invocation 0 also folds the run's status into the op's status words (flags OR-ed, sweeps maxed over the
+// Invocation 0 also folds the run's status into the op's status words (flags OR-ed, steps maxed over the
 // batch). eigh.order then ranks the columns by their Rayleigh quotients.
 
 struct Params {

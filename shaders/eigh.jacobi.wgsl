@@ -1,46 +1,35 @@
-// Shared by the block Jacobi kernels of eigh (prepended to eigh.solve/block/check.wgsl): the sizes as
-// constants (storage arrays of constant size index faster than runtime-sized ones on SwiftShader), the
-// pairing, the per-dispatch parameters, the stopping test and the rotation. A keeps only its lower triangle.
+// Shared by the block Jacobi kernels of eigh (prepended to eigh.solve/block/weights/match.wgsl): the sizes
+// as constants (storage arrays of constant size index faster than runtime-sized ones on SwiftShader), the
+// pairing, the parameters, the rotation test and the rotation. A keeps only its lower triangle.
+//
+// Weights: w[i·K + j] is the largest relative size |a_pq|/√|a_pp·a_qq| over p in group i, q in group j
+// (i ≠ j), and w[i·K + i] the same over the pairs inside group i. eigh.solve and eigh.block keep it up to
+// date for the blocks they change; eigh.match pairs the groups by it and stops the run when it is ≤ tol.
 
 const M: u32 = {{M}}u;   // padded size: a multiple of 2·G (dummy indices beyond n stay decoupled)
 const G: u32 = {{G}}u;   // indices per group
 const K: u32 = {{K}}u;   // M / G groups
 const HK: u32 = {{HK}}u; // K / 2 group pairs per step
 
-// Round-robin (circle method) pairing of the K groups: step r in [0, K − 1) pairs group r with K − 1 and
-// r + k with r − k (mod K − 1) for k ≥ 1, so every two groups meet once per sweep. Returns the first
-// indices of the two groups, ascending.
-fn pair_of(r: u32, k: u32) -> vec2<u32> {
-  let big = K - 1u;
-  if (k == 0u) {
-    return vec2<u32>(r, big) * G;
-  }
-  var p = r + k;
-  if (p >= big) { p -= big; }
-  var q = r + big - k;
-  if (q >= big) { q -= big; }
-  return vec2<u32>(min(p, q), max(p, q)) * G;
-}
-
-// One 256-byte slot per dispatch kind and step, chosen by a dynamic offset (the slots never change for a
-// given padded size m, so they are written once).
 struct Params {
   m: u32,          // M
   pairs: u32,      // HK: pair blocks per step
   blocks: u32,     // HK·(HK − 1)/2: pair blocks strictly below the block diagonal
-  step: u32,       // step r in [0, K − 1) of a sweep (see pair_of)
+  max_steps: u32,
   tol: f32,        // relative threshold: a_pq is negligible when |a_pq| ≤ tol·√|a_pp|·√|a_qq|
-  max_sweeps: u32,
-  solve_groups: u32, // workgroups of a solve dispatch and of a block dispatch (x, y): the checks write them
+  solve_groups: u32, // workgroups of a solve dispatch and of a block dispatch (x, y): eigh.match writes them
   blk_groups_x: u32,
   blk_groups_y: u32,
-  first: u32,      // check: 1 for the check before the first sweep
-  _pad0: u32,
-  _pad1: u32,
 }
 @group(0) @binding(0) var<uniform> params: Params;
 
-// Demmel–Veselić: the pair needs no rotation (also true for a_pq = 0 and for NaN, which the check flags).
+// 1/√|x|, with |x| kept above the smallest normal: the weight |a_pq|·s_p·s_q of a pair is finite, and zero
+// only where a_pq is.
+fn inv_sqrt_abs(x: f32) -> f32 {
+  return inverseSqrt(max(abs(x), 1.17549435e-38));
+}
+
+// Demmel–Veselić: the pair needs no rotation (also true for a_pq = 0 and for NaN, which eigh.match flags).
 fn negligible(app: f32, aqq: f32, apq: f32) -> bool {
   return !(abs(apq) > params.tol * sqrt(abs(app)) * sqrt(abs(aqq)));
 }

@@ -62,10 +62,26 @@ export function solveBody(): Record<string, string> {
       `}`,
     ].join('\n');
   });
+  // Weights of the block's three group pairs after the sweep (x with y, x with x, y with y).
+  const scales = range(B).map((i) => `let s_${i} = inv_sqrt_abs(a_${i}_${i});`);
+  const most = (cells: number[][]): string => cells.map(([i, j]) => `abs(a_${i}_${j}) * s_${i} * s_${j}`).reduce((x, y) => `max(${x}, ${y})`);
+  const within = (g: number): number[][] => lower.filter(([i, j]) => i > j && Math.floor(i / G) === g && Math.floor(j / G) === g);
+  const across = lower.filter(([i, j]) => i >= G && j < G);
+  const weights = [
+    ...scales,
+    `let gx = pp.x / G;`,
+    `let gy = pp.y / G;`,
+    `let w_xy = ${most(across)};`,
+    `w[gx * K + gy] = w_xy;`,
+    `w[gy * K + gx] = w_xy;`,
+    `w[gx * K + gx] = ${most(within(0))};`,
+    `w[gy * K + gy] = ${most(within(1))};`,
+  ];
   return {
     LOAD: load.join('\n'),
     DVARS: dvars.join('\n'),
     SWEEP: sweep.join('\n'),
+    WEIGHTS: weights.join('\n'),
     STORE: lower.map(([i, j]) => `a[${index('pp', i)} * M + ${index('pp', j)}] = a_${i}_${j};`).join('\n'),
     STORE_D: range(B).flatMap((r) => range(B).map((c) => `dq[base + ${r * B + c}u] = d_${r}_${c};`)).join('\n'),
     V_DIAG: vRows('pp', 'pp', 'd'),
@@ -97,13 +113,41 @@ export function blockBody(): Record<string, string> {
   // Y = Qpᵀ X = X + Dpᵀ X, then Qpᵀ X Qr = Y + Y Dr.
   const load = cells.map(([i, j]) => `let x_${i}_${j} = a[${addr(i, j)}];`);
   const left = cells.map(([i, j]) => `let y_${i}_${j} = ${plus(`x_${i}_${j}`, range(B).map((k) => `dp_${k}_${i} * x_${k}_${j}`))};`);
-  const right = cells.map(([i, j]) => `a[${addr(i, j)}] = ${plus(`y_${i}_${j}`, range(B).map((k) => `y_${i}_${k} * dr_${k}_${j}`))};`);
+  // Each new entry is stored and folded into its row's running maxima (one per column group), which fold
+  // into the group sub-blocks' weights, max |a_ij|/√|a_ii·a_jj|, at the row's end: keeping the 64 new
+  // values live to the end would cost more than the weights.
+  const right = [
+    ...range(2).flatMap((s) => range(2).map((u) => `var m_${s}${u} = 0.0;`)),
+    ...range(B).flatMap((i) => [
+      `{ var r_0 = 0.0; var r_1 = 0.0;`,
+      ...range(B).map((j) =>
+        [
+          `{ let z = ${plus(`y_${i}_${j}`, range(B).map((k) => `y_${i}_${k} * dr_${k}_${j}`))};`,
+          `a[${addr(i, j)}] = z;`,
+          `r_${Math.floor(j / G)} = max(r_${Math.floor(j / G)}, abs(z) * sr_${j}); }`,
+        ].join(' '),
+      ),
+      ...range(2).map((u) => `m_${Math.floor(i / G)}${u} = max(m_${Math.floor(i / G)}${u}, r_${u} * sp_${i});`),
+      `}`,
+    ]),
+  ];
+  const weights = range(2).flatMap((s) =>
+    range(2).flatMap((u) => {
+      const [gs, gu] = [`pp.${s ? 'y' : 'x'} / G`, `rp.${u ? 'y' : 'x'} / G`];
+      return [`w[(${gs}) * K + ${gu}] = m_${s}${u};`, `w[(${gu}) * K + ${gs}] = m_${s}${u};`];
+    }),
+  );
+  const scales = (name: string, g: string, decl: string): string =>
+    range(B).map((i) => `${decl}${name}_${i} = inv_sqrt_abs(a[${index(g, i)} * (M + 1u)]);`).join('\n');
   return {
     LOAD_DP: loadD('dp', 'pbase', 'var '),
     RELOAD_DP: loadD('dp', 'pbase', ''),
     LOAD_DR: loadD('dr', 'rbase', 'let '),
     ORIENT: orient.join('\n'),
-    A_BLOCK: [...load, ...left, ...right].join('\n'),
+    A_BLOCK: [...load, ...left, ...right, ...weights].join('\n'),
+    SCALE_P: scales('sp', 'pp', 'var '),
+    RESCALE_P: scales('sp', 'pp', ''),
+    SCALE_R: scales('sr', 'rp', 'let '),
     V_PR: vRows('pp', 'rp', 'dr'),
     V_RP: vRows('rp', 'pp', 'dp'),
   };
