@@ -65,6 +65,32 @@ function stiffHamiltonian(n: number): Float32Array {
   return h;
 }
 
+/** Q·diag(λ)·Qᵀ (float32) for a seeded random orthogonal Q (Gram–Schmidt in float64). */
+function withSpectrum(lambda: number[], seed: number): Float32Array {
+  const n = lambda.length;
+  const r = rng(seed);
+  const q = Float64Array.from({ length: n * n }, () => 2 * r() - 1);
+  for (let k = 0; k < n; k++) {
+    for (let j = 0; j < k; j++) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += q[i * n + k] * q[i * n + j];
+      for (let i = 0; i < n; i++) q[i * n + k] -= d * q[i * n + j];
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) s += q[i * n + k] ** 2;
+    for (let i = 0; i < n; i++) q[i * n + k] /= Math.sqrt(s);
+  }
+  const a = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += q[i * n + k] * lambda[k] * q[j * n + k];
+      a[i * n + j] = a[j * n + i] = s;
+    }
+  }
+  return a;
+}
+
 /** Smallest gap between the eigenvalues of a symmetric matrix (float64 reference). */
 function minGap(a: ArrayLike<number>, n: number): number {
   const { values } = reference(a, n);
@@ -87,6 +113,16 @@ forEachBackend((backend) => {
       checkDecomposition(a, n, await w.data(), await v.data(), backend);
     });
   }
+
+  it('clustered (two 30-fold eigenvalues) and graded (1e-6 … 1e6) spectra converge to the reference', async () => {
+    const n = 60;
+    const clustered = withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11);
+    const graded = withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12);
+    for (const a of [clustered, graded]) {
+      const [w, v] = eigh(tensor(a, { shape: [n, n] }));
+      checkDecomposition(a, n, await w.data(), await v.data(), backend);
+    }
+  });
 
   it('batched [3, 5, 5], and eigvalsh gives the same eigenvalues', async () => {
     const n = 5;
