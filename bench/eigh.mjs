@@ -15,7 +15,7 @@ import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
 Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]), userAgent: 'node' }, configurable: true, writable: true });
 
-const { eigh, getWebGPUBackend, hamiltonian1d, init, noGrad, tensor } = await import('webgrad');
+const { eigh, getWebGPUBackend, hamiltonian1d, init, jacobiStats, noGrad, tensor } = await import('webgrad');
 const jax = await import('@jax-js/jax');
 
 const args = process.argv.slice(2);
@@ -79,7 +79,9 @@ async function webgradGpu(a, n) {
   const dispatches = gpu.stats.dispatches - before;
   const r = await timeRuns(run, reps, 0);
   A.dispose();
-  return { ...r, dispatches, first };
+  // Jacobi steps of the last run, and in sweeps' worth (K − 1 steps, K = groups of 4 in the padded size).
+  const groups = Math.ceil(n / 8) * 2;
+  return { ...r, dispatches, steps: jacobiStats.lastSteps, sweeps: jacobiStats.lastSteps / Math.max(groups - 1, 1), first };
 }
 
 async function webgradCpu(a, n) {
@@ -120,8 +122,8 @@ const err = (e) => (e === undefined ? '—' : `${e[0].toExponential(1)} (${e[1].
 console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, CPU mean of ${reps} after a warm-up`);
 console.log(jaxOk ? `jax-js ${withJax500 ? '' : '(skipped at n = 500; --with-jax-500 runs it) '}on the same adapter` : 'jax-js: skipped');
 console.log('');
-console.log('| n | matrix | webgrad WebGPU | dispatches | error (Δλ₀) | jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |');
-console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| n | matrix | webgrad WebGPU | steps (sweeps) | dispatches | error (Δλ₀) | jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |');
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of sizes) {
   for (const [name, make] of [['random', async () => randomSymmetric(n, n)], ['H(κ=1)', () => hamiltonianMatrix(n)]]) {
     const a = await make();
@@ -130,7 +132,7 @@ for (const n of sizes) {
     const runJax = jaxOk && (n < 500 || withJax500);
     const theirs = runJax ? await jaxGpu(a, n) : undefined;
     console.log(
-      `| ${n} | ${name} | ${fmt(ours.ms)} | ${ours.dispatches} | ${err(errors(ours.values, cpu.values))} | ${fmt(theirs?.ms)} | ` +
+      `| ${n} | ${name} | ${fmt(ours.ms)} | ${ours.steps} (${ours.sweeps.toFixed(1)}) | ${ours.dispatches} | ${err(errors(ours.values, cpu.values))} | ${fmt(theirs?.ms)} | ` +
         `${err(theirs && errors(theirs.values, cpu.values))} | ${ratio(theirs?.ms, ours.ms)} | ${fmt(cpu.ms)} | ${ratio(cpu.ms, ours.ms)} |`,
     );
   }
