@@ -5,8 +5,9 @@
 // unpaired partner, and mutual proposals pair up; after ROUNDS rounds the rest pair in index order. This is
 // the parallel form of the greedy heaviest-first matching (the same pairs where the weights are distinct)
 // and, like Jacobi's classical largest-element choice, it spends each step where A is least diagonal: the
-// 500-point cases converge in 7.2 (random) and 4.4 (Hamiltonian) sweeps' worth of steps, where the cyclic
-// round-robin order needs 9. Workgroup memory holds 8 bytes per group (K ≤ 2048 within WebGPU's 16 KiB).
+// 500-point cases of bench/eigh.mjs converge in 7.3 (random) and 4.4 (Hamiltonian) sweeps' worth of
+// steps, where the cyclic round-robin order needs 9. Workgroup memory holds 8 bytes per group (K ≤ 2048
+// within WebGPU's 16 KiB).
 //
 // ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in max_steps), [1] steps done, [3] done.
 // args (u32): [0..2] the solve dispatch's workgroup counts, [4..6] the block dispatch's (zero once done).

@@ -1,5 +1,5 @@
 // eigh: the symmetric eigendecomposition, forward on the CPU reference (Householder + QL in float64) or on
-// WebGPU (a parallel cyclic Jacobi, src/ops/eigh/jacobi.ts), with one hand-written backward for both.
+// WebGPU (a parallel block Jacobi, src/ops/eigh/jacobi.ts), with one hand-written backward for both.
 import { needsGrad, record } from '../autograd/record';
 import { fmt, WebgradError } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
@@ -47,8 +47,9 @@ function eighBackward(w: Tensor, v: Tensor, gw: Tensor | null, gv: Tensor | null
  *   columns (S V = V diag(λ)), each column's sign fixed so its largest-magnitude component is positive
  *   (the first such index on ties).
  * - CPU: float64 Householder tridiagonalisation + implicit QL per matrix, stored as float32. WebGPU: a
- *   parallel cyclic block Jacobi in float32 (Rutishauser's rotations grouped 8×8, a relative Demmel–Veselić
- *   stopping rule, convergence tested on the GPU: no readback inside the op); its eigenvalues are the
+ *   parallel block Jacobi in float32 (Rutishauser's rotations grouped 8×8, index groups paired heaviest
+ *   first at every step, a relative Demmel–Veselić stopping rule, pairing and convergence decided on the
+ *   GPU: no readback inside the op); its eigenvalues are the
  *   Rayleigh quotients vᵀSv of the computed eigenvectors, accurate where S's entries cancel (E0 ≈ 0.5 of a
  *   Hamiltonian with ‖H‖ ≈ 5000 to ~1e-5).
  * - Bad input: rank < 2 or non-square last dims throw at the call. NaN/Inf entries throw at the call on

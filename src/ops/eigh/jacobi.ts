@@ -4,10 +4,10 @@
 // blocks of 8 indices. eigh.solve sweeps each pair block's 8×8 part of A once in registers (28 Rutishauser
 // rotations, the Demmel–Veselić test) and stores their product Q as D = Q − I; eigh.block applies Qpᵀ·Qr
 // to the other 8×8 blocks of A (lower triangle, in place) and Q to V, and both keep the weights of the
-// blocks they change. Same flops per step as a cyclic round-robin order, but where the round-robin order
-// needs 9 sweeps (K − 1 steps each) at n = 500, the heaviest-first order needs about 6.7 (random) and 4.6
-// (Hamiltonian) sweeps' worth of steps. On CPU drivers every runtime-indexed access is a per-lane gather,
-// so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) decide the speed there.
+// blocks they change. Same flops per step as the cyclic round-robin order it replaced, but where that
+// needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 7.3 (random) and 4.4 (Hamiltonian)
+// sweeps' worth of steps (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed access is a
+// per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
 // Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), the first weights, then up to
 // MAX_SWEEPS·(K − 1) steps of three dispatches (match, then solve and block as indirect dispatches whose
 // workgroup counts match writes): after convergence the rest of the encoded steps are empty. eigh.collect
@@ -32,9 +32,9 @@ import collectWgsl from '../../../shaders/eigh.collect.wgsl?raw';
 import orderWgsl from '../../../shaders/eigh.order.wgsl?raw';
 
 /** Steps encoded per matrix, in sweeps' worth (K − 1 steps each); a run still open after them is
- * reported as not converged. With heaviest-first pairing the tests' and benches' matrices take 3.7–7.7
- * sweeps' worth, a graded one (eigenvalues 1e-6 … 1e6) 11.8; each encoded step after convergence
- * still costs three near-empty dispatches (~0.05 ms on SwiftShader). */
+ * reported as not converged. With heaviest-first pairing the tests' and benches' matrices take 3.7–7.3
+ * sweeps' worth (a random 1000×1000 one 7.7), a graded one (eigenvalues 1e-6 … 1e6) 11.8; each encoded
+ * step after convergence still costs three near-empty dispatches (~0.05 ms on SwiftShader). */
 export const MAX_SWEEPS = 24;
 /** Relative threshold of the Demmel–Veselić test |a_pq| ≤ tol·√|a_pp·a_qq| (about float32's epsilon). */
 export const JACOBI_TOL = 1.2e-7;
@@ -82,7 +82,7 @@ const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2])
 const collectKernel = (): GpuKernel => gpuKernel('eigh:collect', collectWgsl, {}, [2, 2]);
 const orderKernel = (): GpuKernel => gpuKernel('eigh:order', orderWgsl, {}, [2, 2]);
 
-/** Buffers, uniform slots and bind groups of one padded size m, made once and reused by every run. */
+/** Buffers, parameters and bind groups of one padded size m, made once and reused by every run. */
 interface Workspace {
   /** Steps per sweep (K − 1). */
   steps: number;
@@ -182,8 +182,9 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
     throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${m * m * 4} bytes per GPU buffer, more than this device's ${limit}; use the CPU backend`);
   }
   const shared = gpu.device.limits.maxComputeWorkgroupStorageSize;
-  if ((m / G) * 8 > shared) {
-    throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${(m / G) * 8} bytes of workgroup memory to pair its index groups, more than this device's ${shared}; use the CPU backend`);
+  const pairing = (m / G) * 8 + 64; // eigh.match: two u32 per group, and a few counters
+  if (pairing > shared) {
+    throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${pairing} bytes of workgroup memory to pair its index groups, more than this device's ${shared}; use the CPU backend`);
   }
   const ws = workspace(gpu, m);
   const steps = ws.steps;
