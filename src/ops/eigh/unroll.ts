@@ -43,7 +43,10 @@ function vRows(rows: string, cols: string, d: string): string {
     .join('\n');
 }
 
-/** eigh.solve: one cyclic Jacobi sweep over pair block `pp` of A in registers; writes A, D, V's block and the weights. */
+/**
+ * eigh.solve: one cyclic Jacobi sweep over pair block `pp` of A in registers; writes A, D, V's block and
+ * the weights of the block's group pairs.
+ */
 export function solveBody(): Record<string, string> {
   const lower = range(B).flatMap((i) => range(i + 1).map((j) => [i, j]));
   const load = lower.map(([i, j]) => `var a_${i}_${j} = a[${index('pp', i)} * M + ${index('pp', j)}];`);
