@@ -4,15 +4,10 @@ import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
-import { decompositionErrors } from './setup/eigen';
+import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';
 
 /** A seeded random symmetric matrix with entries in [-1, 1], rounded to float32. */
-function randomSymmetric(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = 2 * r() - 1;
-  return a;
-}
+const randomSymmetric = (n: number, seed: number): Float32Array => Float32Array.from(randomSymmetric64(n, seed));
 
 function reference(a: ArrayLike<number>, n: number) {
   return eighReference(Float64Array.from(a), n);
@@ -65,32 +60,6 @@ function stiffHamiltonian(n: number): Float32Array {
   return h;
 }
 
-/** Q·diag(λ)·Qᵀ (float32) for a seeded random orthogonal Q (Gram–Schmidt in float64). */
-function withSpectrum(lambda: number[], seed: number): Float32Array {
-  const n = lambda.length;
-  const r = rng(seed);
-  const q = Float64Array.from({ length: n * n }, () => 2 * r() - 1);
-  for (let k = 0; k < n; k++) {
-    for (let j = 0; j < k; j++) {
-      let d = 0;
-      for (let i = 0; i < n; i++) d += q[i * n + k] * q[i * n + j];
-      for (let i = 0; i < n; i++) q[i * n + k] -= d * q[i * n + j];
-    }
-    let s = 0;
-    for (let i = 0; i < n; i++) s += q[i * n + k] ** 2;
-    for (let i = 0; i < n; i++) q[i * n + k] /= Math.sqrt(s);
-  }
-  const a = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += q[i * n + k] * lambda[k] * q[j * n + k];
-      a[i * n + j] = a[j * n + i] = s;
-    }
-  }
-  return a;
-}
-
 /** Smallest gap between the eigenvalues of a symmetric matrix (float64 reference). */
 function minGap(a: ArrayLike<number>, n: number): number {
   const { values } = reference(a, n);
@@ -116,8 +85,8 @@ forEachBackend((backend) => {
 
   it('clustered (two 30-fold eigenvalues) and graded (1e-6 … 1e6) spectra converge to the reference', async () => {
     const n = 60;
-    const clustered = withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11);
-    const graded = withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12);
+    const clustered = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11));
+    const graded = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12));
     for (const a of [clustered, graded]) {
       const [w, v] = eigh(tensor(a, { shape: [n, n] }));
       checkDecomposition(a, n, await w.data(), await v.data(), backend);

@@ -2,15 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { eighReference, eighReferenceDetails, eigvalshReference } from '../src/linalg/eighReference';
 import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from '../src/linalg/tridiagonal';
 import { mulberry32 as rng } from '../src/ops/creation';
-import { decompositionErrors } from './setup/eigen';
-
-function randomSymmetric(n: number, seed: number): Float64Array {
-  const r = rng(seed);
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = 2 * r() - 1;
-  return a;
-}
+import { decompositionErrors, randomSymmetric, withSpectrum } from './setup/eigen';
 
 function maxAbs(a: Float64Array): number {
   let m = 0;
@@ -143,16 +135,8 @@ describe('eighReference', () => {
 
     // Dense matrix with a repeated eigenvalue: Q diag(1,1,1,2,2,5) Qᵀ for a random orthogonal Q.
     const m = 6;
-    const q = eighReference(randomSymmetric(m, 3), m).vectors;
     const lam = [1, 1, 1, 2, 2, 5];
-    const a = new Float64Array(m * m);
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < m; j++) {
-        let s = 0;
-        for (let k = 0; k < m; k++) s += q[i * m + k] * lam[k] * q[j * m + k];
-        a[i * m + j] = s;
-      }
-    for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) a[j * m + i] = a[i * m + j];
+    const a = withSpectrum(lam, 3);
     const ea = eighReference(a, m);
     ea.values.forEach((x, k) => expect(x).toBeCloseTo(lam[k], 12));
     checkDecomposition(a, m);
