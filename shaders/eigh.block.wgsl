@@ -4,12 +4,12 @@
 // eigh.solve. Blocks whose two transforms are both the identity are skipped (their weights stand). The
 // statements are generated (src/ops/eigh/unroll.ts).
 
-@group(0) @binding(1) var<storage, read> pairs: array<vec2<u32>, HK>; // group starts, from eigh.match
-@group(0) @binding(2) var<storage, read> dq: array<f32, {{DQ}}>;
-@group(0) @binding(3) var<storage, read> turning: array<u32, {{HK}}>;
-@group(0) @binding(4) var<storage, read_write> a: array<f32, {{MM}}>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32, {{MM}}>;
-@group(0) @binding(6) var<storage, read_write> w: array<f32, {{KK}}>; // weights (eigh.jacobi.wgsl)
+@group(0) @binding(0) var<storage, read> pairs: array<vec2<u32>, HK>; // group starts, from eigh.match
+@group(0) @binding(1) var<storage, read> dq: array<f32, {{DQ}}>;
+@group(0) @binding(2) var<storage, read> turning: array<u32, {{HK}}>;
+@group(0) @binding(3) var<storage, read_write> a: array<f32, {{MM}}>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32, {{MM}}>;
+@group(0) @binding(5) var<storage, read_write> w: array<f32, {{KK}}>; // weights (eigh.jacobi.wgsl)
 
 // Each invocation walks RUN consecutive blocks of the strictly lower block triangle in row order
 // (t = P(P − 1)/2 + R, R < P), so Dp is loaded once per row it touches.
@@ -18,8 +18,8 @@ const RUN: u32 = {{RUN}}u;
 @compute @workgroup_size({{WG}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t0 = (gid.x + gid.y * nwg.x * {{WG}}u) * RUN;
-  if (t0 >= params.blocks) { return; }
-  let end = min(t0 + RUN, params.blocks);
+  if (t0 >= BLOCKS) { return; }
+  let end = min(t0 + RUN, BLOCKS);
   var bi = u32((1.0 + sqrt(8.0 * f32(t0) + 1.0)) * 0.5);
   if (bi * (bi - 1u) / 2u > t0) { bi -= 1u; }
   if ((bi + 1u) * bi / 2u <= t0) { bi += 1u; }

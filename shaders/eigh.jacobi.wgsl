@@ -1,6 +1,7 @@
 // Shared by the block Jacobi kernels of eigh (prepended to eigh.solve/block/weights/match.wgsl): the sizes
 // as constants (storage arrays of constant size index faster than runtime-sized ones on SwiftShader), the
-// pairing, the parameters, the rotation test and the rotation. A keeps only its lower triangle.
+// pairing, the rotation test and the rotation (all fixed per padded size: the kernels take no uniform).
+// A keeps only its lower triangle.
 //
 // Weights: w[i·K + j] is the largest relative size |a_pq|/√|a_pp·a_qq| over p in group i, q in group j
 // (i ≠ j), and w[i·K + i] the same over the pairs inside group i. eigh.solve and eigh.block keep it up to
@@ -11,17 +12,13 @@ const G: u32 = {{G}}u;   // indices per group
 const K: u32 = {{K}}u;   // M / G groups
 const HK: u32 = {{HK}}u; // K / 2 group pairs per step
 
-struct Params {
-  m: u32,          // M
-  pairs: u32,      // HK: pair blocks per step
-  blocks: u32,     // HK·(HK − 1)/2: pair blocks strictly below the block diagonal
-  max_steps: u32,
-  tol: f32,        // relative threshold: a_pq is negligible when |a_pq| ≤ tol·√|a_pp|·√|a_qq|
-  solve_groups: u32, // workgroups of a solve dispatch and of a block dispatch (x, y): eigh.match writes them
-  blk_groups_x: u32,
-  blk_groups_y: u32,
-}
-@group(0) @binding(0) var<uniform> params: Params;
+const BLOCKS: u32 = HK * (HK - 1u) / 2u; // pair blocks strictly below the block diagonal
+const TOL: f32 = {{TOL}}; // relative threshold: a_pq is negligible when |a_pq| ≤ TOL·√|a_pp|·√|a_qq|
+const MAX_STEPS: u32 = {{MAX_STEPS}}u;
+// Workgroups of a solve dispatch and of a block dispatch (x, y): eigh.match writes them as indirect counts.
+const SOLVE_GROUPS: u32 = {{SOLVE_GROUPS}}u;
+const BLOCK_GROUPS_X: u32 = {{BLOCK_GROUPS_X}}u;
+const BLOCK_GROUPS_Y: u32 = {{BLOCK_GROUPS_Y}}u;
 
 // 1/√|x|, with |x| kept above the smallest normal: the weight |a_pq|·s_p·s_q of a pair is finite, and zero
 // only where a_pq is.
@@ -31,7 +28,7 @@ fn inv_sqrt_abs(x: f32) -> f32 {
 
 // Demmel–Veselić: the pair needs no rotation (also true for a_pq = 0 and for NaN, which eigh.match flags).
 fn negligible(app: f32, aqq: f32, apq: f32) -> bool {
-  return !(abs(apq) > params.tol * sqrt(abs(app)) * sqrt(abs(aqq)));
+  return !(abs(apq) > TOL * sqrt(abs(app)) * sqrt(abs(aqq)));
 }
 
 // Rutishauser's rotation annihilating a_pq (P_pp = P_qq = c, P_pq = s, P_qp = −s, A' = Pᵀ A P):

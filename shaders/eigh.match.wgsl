@@ -9,14 +9,14 @@
 // steps, where the cyclic round-robin order needs 9. Workgroup memory holds 8 bytes per group (K ≤ 2048
 // within WebGPU's 16 KiB).
 //
-// ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in max_steps), [1] steps done, [3] done.
+// ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in MAX_STEPS), [1] steps done, [3] done.
 // args (u32): [0..2] the solve dispatch's workgroup counts, [4..6] the block dispatch's (zero once done).
 
-@group(0) @binding(1) var<storage, read> w: array<f32, {{KK}}>;
-@group(0) @binding(2) var<storage, read_write> pairs: array<vec2<u32>, HK>;
-@group(0) @binding(3) var<storage, read_write> ctl: array<u32, 4>;
-@group(0) @binding(4) var<storage, read_write> args: array<u32, 8>;
-@group(0) @binding(5) var<storage, read_write> candidates: array<vec4<u32>, K>; // scratch (not workgroup memory: its 16 bytes per group would cap K)
+@group(0) @binding(0) var<storage, read> w: array<f32, {{KK}}>;
+@group(0) @binding(1) var<storage, read_write> pairs: array<vec2<u32>, HK>;
+@group(0) @binding(2) var<storage, read_write> ctl: array<u32, 4>;
+@group(0) @binding(3) var<storage, read_write> args: array<u32, 8>;
+@group(0) @binding(4) var<storage, read_write> candidates: array<vec4<u32>, K>; // scratch (not workgroup memory: its 16 bytes per group would cap K)
 
 const WG: u32 = {{WG}}u;
 const ROUNDS: u32 = {{ROUNDS}}u;
@@ -67,7 +67,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     }
     candidates[i] = ci;
     if (row_bad) { atomicOr(&bad, 1u); }
-    if (row_max > params.tol) { atomicMax(&largest, bitcast<u32>(row_max)); }
+    if (row_max > TOL) { atomicMax(&largest, bitcast<u32>(row_max)); }
   }
   workgroupBarrier();
   if (lid == 0u) { stop = select(0u, 1u, atomicLoad(&largest) == 0u || atomicLoad(&bad) != 0u); }
@@ -120,17 +120,17 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   let is_bad = atomicLoad(&bad) != 0u;
   if (is_bad) { status |= 1u; }
   var done = is_bad || atomicLoad(&largest) == 0u;
-  if (!done && steps >= params.max_steps) {
+  if (!done && steps >= MAX_STEPS) {
     status |= 2u;
     done = true;
   }
   ctl[0] = status;
   ctl[3] = select(0u, 1u, done);
-  args[0] = select(params.solve_groups, 0u, done);
+  args[0] = select(SOLVE_GROUPS, 0u, done);
   args[1] = select(1u, 0u, done);
   args[2] = select(1u, 0u, done);
-  args[4] = select(params.blk_groups_x, 0u, done);
-  args[5] = select(params.blk_groups_y, 0u, done);
+  args[4] = select(BLOCK_GROUPS_X, 0u, done);
+  args[5] = select(BLOCK_GROUPS_Y, 0u, done);
   args[6] = select(1u, 0u, done);
   if (done) { return; }
   ctl[1] = steps + 1u;

@@ -2,9 +2,9 @@
 // i ≥ j, reading A's lower triangle. A group pair with a NaN or ±Inf entry gets a NaN weight, which
 // eigh.match reports. Invocation 0 also clears the run's status words.
 
-@group(0) @binding(1) var<storage, read> a: array<f32, {{MM}}>;
-@group(0) @binding(2) var<storage, read_write> w: array<f32, {{KK}}>;
-@group(0) @binding(3) var<storage, read_write> ctl: array<u32, 4>;
+@group(0) @binding(0) var<storage, read> a: array<f32, {{MM}}>;
+@group(0) @binding(1) var<storage, read_write> w: array<f32, {{KK}}>;
+@group(0) @binding(2) var<storage, read_write> ctl: array<u32, 4>;
 
 const F32_MAX: f32 = 0x1.fffffep+127f; // |x| <= F32_MAX is false exactly for NaN and ±Inf
 

@@ -60,8 +60,15 @@ export const jacobiStats = { dispatches: 0, lastSteps: -1 };
 /** Padded size: a multiple of 2G (the dummy indices are decoupled zeros that never rotate). */
 export const paddedSize = (n: number): number => Math.max(1, Math.ceil(n / B)) * B;
 
-/** Sizes baked into the Jacobi kernels of padded size m (one pipeline set per m). */
-const sizes = (m: number) => ({ M: m, G, K: m / G, KK: (m / G) ** 2, HK: m / B, MM: m * m, BB: B * B, DQ: (m / B) * B * B });
+/** Sizes and settings baked into the Jacobi kernels of padded size m (one pipeline set per m, no uniform). */
+const sizes = (m: number) => {
+  const [K, HK] = [m / G, m / B];
+  const [bx, by] = groups1d(Math.ceil((HK * (HK - 1)) / 2 / RUN), BLOCK_WG); // RUN pair blocks per invocation
+  return {
+    M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B,
+    TOL: JACOBI_TOL, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / SOLVE_WG), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
+  };
+};
 const jacobi = (
   name: string,
   m: number,
@@ -70,7 +77,7 @@ const jacobi = (
   layout: [number, number],
   generated: Record<string, string> = {},
 ): GpuKernel =>
-  gpuKernel(`eigh:${name}:${m}:${Object.values(values).join(':')}`, `${jacobiWgsl}\n${template}`, { ...sizes(m), ...values, ...generated }, layout);
+  gpuKernel(`eigh:${name}:${m}:${Object.values(values).join(':')}`, `${jacobiWgsl}\n${template}`, { ...sizes(m), ...values, ...generated }, layout, false);
 /** The generated straight-line bodies, made once. */
 let bodies: { solve: Record<string, string>; block: Record<string, string> } | undefined;
 const body = () => (bodies ??= { solve: solveBody(), block: blockBody() });
@@ -82,7 +89,7 @@ const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2])
 const collectKernel = (): GpuKernel => gpuKernel('eigh:collect', collectWgsl, {}, [2, 2]);
 const orderKernel = (): GpuKernel => gpuKernel('eigh:order', orderWgsl, {}, [2, 2]);
 
-/** Buffers, parameters and bind groups of one padded size m, made once and reused by every run. */
+/** Buffers and bind groups of one padded size m, made once and reused by every run. */
 interface Workspace {
   /** Steps per sweep (K − 1). */
   steps: number;
@@ -92,8 +99,6 @@ interface Workspace {
   ctl: GPUBuffer;
   /** Indirect dispatch arguments of the steps, written by eigh.match. */
   args: GPUBuffer;
-  /** The parameters (see eigh.jacobi.wgsl). */
-  uniform: GPUBuffer;
   /** D = Q − I of each pair block's transform in the current step, and whether Q ≠ I. */
   dq: GPUBuffer;
   turning: GPUBuffer;
@@ -122,42 +127,31 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
     const [oldM, old] = byM.entries().next().value!;
     byM.delete(oldM);
     gpu.flush(); // recorded commands may use its buffers: submit them first (destroy waits for the GPU)
-    for (const b of [old.a, old.v, old.ctl, old.args, old.uniform, old.dq, old.turning, old.w, old.pairs, old.candidates]) b.destroy();
+    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.w, old.pairs, old.candidates]) b.destroy();
   }
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
   const buffer = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, bytes), usage: storage | extra });
   const pairs = m / B;
   const groups = m / G;
-  const steps = groups - 1;
-  const blocks = (pairs * (pairs - 1)) / 2;
-  const [bx, by] = groups1d(Math.ceil(blocks / RUN), BLOCK_WG);
-  const words = new Uint32Array(8);
-  words.set([m, pairs, blocks, MAX_SWEEPS * steps]);
-  new Float32Array(words.buffer)[4] = JACOBI_TOL;
-  words.set([Math.ceil(pairs / SOLVE_WG), bx, by], 5);
-  const uniform = device.createBuffer({ size: words.byteLength, usage: Usage.UNIFORM | Usage.COPY_DST });
-  device.queue.writeBuffer(uniform, 0, words);
-  const params: GPUBufferBinding = { buffer: uniform };
   const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(16), buffer(32, Usage.INDIRECT)];
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
   const [w, pairList, candidates] = [buffer(groups * groups * 4), buffer(pairs * 8), buffer(groups * 16)];
   const ws: Workspace = {
-    steps,
+    steps: groups - 1,
     a,
     v,
     ctl,
     args,
-    uniform,
     dq,
     turning,
     w,
     pairs: pairList,
     candidates,
-    solve: gpu.bindGroup(solveKernel(m), [pairList, a, v, dq, turning, w], params),
-    block: gpu.bindGroup(blockKernel(m), [pairList, dq, turning, a, v, w], params),
-    weights: gpu.bindGroup(weightsKernel(m), [a, w, ctl], params),
-    match: gpu.bindGroup(matchKernel(m), [w, pairList, ctl, args, candidates], params),
+    solve: gpu.bindGroup(solveKernel(m), [pairList, a, v, dq, turning, w]),
+    block: gpu.bindGroup(blockKernel(m), [pairList, dq, turning, a, v, w]),
+    weights: gpu.bindGroup(weightsKernel(m), [a, w, ctl]),
+    match: gpu.bindGroup(matchKernel(m), [w, pairList, ctl, args, candidates]),
   };
   byM.set(m, ws);
   return ws;
