@@ -10,8 +10,6 @@ export interface GpuKernel {
   readonly inputs: number;
   readonly outputs: number;
   readonly uniform: boolean;
-  /** Binding 0 takes a dynamic offset (one bind group, the offset chosen per dispatch). */
-  readonly dynamicUniform?: boolean;
 }
 
 /** Replace `{{NAME}}` placeholders of a shader template. */

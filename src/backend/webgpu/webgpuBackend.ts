@@ -122,7 +122,7 @@ export class WebGPUBackend implements Backend {
     const entries: GPUBindGroupLayoutEntry[] = [];
     let binding = 0;
     const visibility = 0x4; // GPUShaderStage.COMPUTE
-    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform', hasDynamicOffset: kernel.dynamicUniform ?? false } });
+    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform' } });
     for (let i = 0; i < kernel.inputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'read-only-storage' } });
     for (let i = 0; i < kernel.outputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'storage' } });
     const layout = this.device.createBindGroupLayout({ entries });
@@ -169,20 +169,20 @@ export class WebGPUBackend implements Backend {
     this.encode(kernel, this.bindGroup(kernel, buffers, uniform), workgroups);
   }
 
-  /** Records a dispatch with a prepared bind group (hot loops reuse theirs; `dynamicOffsets` for a dynamicUniform kernel). */
-  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[], dynamicOffsets?: readonly number[]): void {
+  /** Records a dispatch with a prepared bind group (hot loops reuse theirs). */
+  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
     const pass = this.passNow();
     pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup, dynamicOffsets ?? []);
+    pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.afterDispatch();
   }
 
   /** Records a dispatch whose workgroup counts the GPU itself wrote (convergence-driven loops). */
-  encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0, dynamicOffsets?: readonly number[]): void {
+  encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0): void {
     const pass = this.passNow();
     pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup, dynamicOffsets ?? []);
+    pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroupsIndirect(indirect, offset);
     this.afterDispatch();
   }
