@@ -2,6 +2,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradError } from '../src/index';
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
+import { BLOCK_RUN, blockRuns } from '../src/ops/eigh/jacobi';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';
@@ -269,5 +270,23 @@ forEachBackend((backend) => {
       expect(gpu.stats.submits).toBe(submits);
       checkDecomposition(randomSymmetric(n, 5), n, await w.data(), await v.data(), backend);
     });
+  }
+});
+
+it('eigh.block runs cover each pair block below the diagonal once, within one block row, longest first', () => {
+  for (const hk of [1, 2, 9, 63]) {
+    const runs = blockRuns(hk);
+    const seen = new Set<string>();
+    const lengths: number[] = [];
+    for (let t = 0; t < runs.length; t += 2) {
+      const [p, first] = [runs[t], runs[t + 1]];
+      const end = Math.min(first + BLOCK_RUN, p);
+      expect(end).toBeGreaterThan(first);
+      lengths.push(end - first);
+      for (let r = first; r < end; r++) seen.add(`${p},${r}`);
+    }
+    expect(seen.size).toBe((hk * (hk - 1)) / 2);
+    expect(lengths.reduce((s, l) => s + l, 0)).toBe(seen.size);
+    expect(lengths).toEqual([...lengths].sort((x, y) => y - x));
   }
 });

@@ -42,8 +42,8 @@ export const JACOBI_TOL = 1.2e-7;
 /** Workgroup size of eigh.solve: its m/8 invocations must still make several workgroups (CPU drivers
  * run one workgroup on one core). */
 const SOLVE_WG = 4;
-/** Pair blocks per invocation of eigh.block, and its workgroup size. */
-const RUN = 8;
+/** Pair blocks per invocation of eigh.block (a run along one block row), and its workgroup size. */
+export const BLOCK_RUN = 8;
 const BLOCK_WG = 16;
 /** Workgroup size of eigh.match, and its rounds of proposals before the rest pair in index order. One
  * workgroup runs it: CPU drivers switch between its SIMD groups (4 invocations each) at every barrier,
@@ -60,12 +60,25 @@ export const jacobiStats = { dispatches: 0, lastSteps: -1 };
 /** Padded size: a multiple of 2G (the dummy indices are decoupled zeros that never rotate). */
 export const paddedSize = (n: number): number => Math.max(1, Math.ceil(n / B)) * B;
 
+/**
+ * eigh.block's runs for HK pair blocks: each block row P (blocks R < P) cut into runs of up to
+ * BLOCK_RUN blocks, as (P, first R), longest runs first.
+ */
+export function blockRuns(hk: number): Uint32Array {
+  const runs: [number, number][] = [];
+  for (let p = 1; p < hk; p++) for (let r = 0; r < p; r += BLOCK_RUN) runs.push([p, r]);
+  const length = ([p, r]: [number, number]): number => Math.min(BLOCK_RUN, p - r);
+  runs.sort((x, y) => length(y) - length(x));
+  return Uint32Array.from(runs.flat());
+}
+
 /** Sizes and settings baked into the Jacobi kernels of padded size m (one pipeline set per m, no uniform). */
 const sizes = (m: number) => {
   const [K, HK] = [m / G, m / B];
-  const [bx, by] = groups1d(Math.ceil((HK * (HK - 1)) / 2 / RUN), BLOCK_WG); // RUN pair blocks per invocation
+  const runs = blockRuns(HK).length / 2;
+  const [bx, by] = groups1d(runs, BLOCK_WG);
   return {
-    M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B,
+    M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
     TOL: JACOBI_TOL, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / SOLVE_WG), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
   };
 };
@@ -82,7 +95,7 @@ const jacobi = (
 let bodies: { solve: Record<string, string>; block: Record<string, string> } | undefined;
 const body = () => (bodies ??= { solve: solveBody(), block: blockBody() });
 const solveKernel = (m: number): GpuKernel => jacobi('solve', m, solveWgsl, { WG: SOLVE_WG }, [1, 5], body().solve);
-const blockKernel = (m: number): GpuKernel => jacobi('block', m, blockWgsl, { RUN, WG: BLOCK_WG }, [3, 3], body().block);
+const blockKernel = (m: number): GpuKernel => jacobi('block', m, blockWgsl, { RUN: BLOCK_RUN, WG: BLOCK_WG }, [4, 3], body().block);
 const weightsKernel = (m: number): GpuKernel => jacobi('weights', m, weightsWgsl, {}, [1, 2]);
 const matchKernel = (m: number): GpuKernel => jacobi('match', m, matchWgsl, { WG: MATCH_WG, ROUNDS: MATCH_ROUNDS }, [1, 4]);
 const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2]);
@@ -102,6 +115,8 @@ interface Workspace {
   /** D = Q − I of each pair block's transform in the current step, and whether Q ≠ I. */
   dq: GPUBuffer;
   turning: GPUBuffer;
+  /** eigh.block's runs (see blockRuns), fixed per size. */
+  runs: GPUBuffer;
   /** The group pairs' weights (K×K), the current step's pairing, and eigh.match's scratch. */
   w: GPUBuffer;
   pairs: GPUBuffer;
@@ -127,7 +142,7 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
     const [oldM, old] = byM.entries().next().value!;
     byM.delete(oldM);
     gpu.flush(); // recorded commands may use its buffers: submit them first (destroy waits for the GPU)
-    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.w, old.pairs, old.candidates]) b.destroy();
+    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.runs, old.w, old.pairs, old.candidates]) b.destroy();
   }
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
@@ -137,6 +152,9 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
   const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(16), buffer(32, Usage.INDIRECT)];
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
   const [w, pairList, candidates] = [buffer(groups * groups * 4), buffer(pairs * 8), buffer(groups * 16)];
+  const runList = blockRuns(pairs);
+  const runs = buffer(runList.byteLength);
+  device.queue.writeBuffer(runs, 0, runList);
   const ws: Workspace = {
     steps: groups - 1,
     a,
@@ -145,11 +163,12 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
     args,
     dq,
     turning,
+    runs,
     w,
     pairs: pairList,
     candidates,
     solve: gpu.bindGroup(solveKernel(m), [pairList, a, v, dq, turning, w]),
-    block: gpu.bindGroup(blockKernel(m), [pairList, dq, turning, a, v, w]),
+    block: gpu.bindGroup(blockKernel(m), [pairList, dq, turning, runs, a, v, w]),
     weights: gpu.bindGroup(weightsKernel(m), [a, w, ctl]),
     match: gpu.bindGroup(matchKernel(m), [w, pairList, ctl, args, candidates]),
   };

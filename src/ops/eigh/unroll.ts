@@ -93,8 +93,8 @@ export function solveBody(): Record<string, string> {
 
 /** eigh.block: the off-diagonal pair block (P, R), R < P, of A from both sides and V's two blocks. */
 export function blockBody(): Record<string, string> {
-  const loadD = (name: string, base: string, decl: string): string =>
-    range(B).flatMap((k) => range(B).map((j) => `${decl}${name}_${k}_${j} = dq[${base} + ${k * B + j}u];`)).join('\n');
+  const loadD = (name: string, base: string): string =>
+    range(B).flatMap((k) => range(B).map((j) => `let ${name}_${k}_${j} = dq[${base} + ${k * B + j}u];`)).join('\n');
   // Group (s, u) sub-blocks: each lies wholly above or below the diagonal, so one select per sub-block.
   const orient = range(2).flatMap((s) =>
     range(2).flatMap((u) => {
@@ -112,27 +112,22 @@ export function blockBody(): Record<string, string> {
     const su = `${Math.floor(i / G)}${Math.floor(j / G)}`;
     return `base_${su} + ${i % G}u * rs_${su} + ${j % G}u * cs_${su}`;
   };
-  const cells = range(B).flatMap((i) => range(B).map((j) => [i, j]));
-  // Y = Qpᵀ X = X + Dpᵀ X, then Qpᵀ X Qr = Y + Y Dr.
-  const load = cells.map(([i, j]) => `let x_${i}_${j} = a[${addr(i, j)}];`);
-  const left = cells.map(([i, j]) => `let y_${i}_${j} = ${plus(`x_${i}_${j}`, range(B).map((k) => `dp_${k}_${i} * x_${k}_${j}`))};`);
-  // Each new entry is stored and folded into its row's running maxima (one per column group), which fold
-  // into the group sub-blocks' weights, max |a_ij|/√|a_ii·a_jj|, at the row's end: keeping the 64 new
-  // values live to the end would cost more than the weights.
-  const right = [
+  // T = X·Qr = X + X·Dr row by row (each row of X dies as its row of T is made), then Qpᵀ·T = T + Dpᵀ·T
+  // column by column, each new entry stored and folded into its group sub-block's weight, max
+  // |a_ij|/√|a_ii·a_jj|. Fewer values are live at once than in Y = Qpᵀ·X first (X, Y and both D's).
+  const right = range(B).flatMap((i) => [
+    ...range(B).map((j) => `let x_${i}_${j} = a[${addr(i, j)}];`),
+    ...range(B).map((j) => `let t_${i}_${j} = ${plus(`x_${i}_${j}`, range(B).map((k) => `x_${i}_${k} * dr_${k}_${j}`))};`),
+  ]);
+  const left = [
     ...range(2).flatMap((s) => range(2).map((u) => `var m_${s}${u} = 0.0;`)),
-    ...range(B).flatMap((i) => [
-      `{ var r_0 = 0.0; var r_1 = 0.0;`,
-      ...range(B).map((j) =>
-        [
-          `{ let z = ${plus(`y_${i}_${j}`, range(B).map((k) => `y_${i}_${k} * dr_${k}_${j}`))};`,
-          `a[${addr(i, j)}] = z;`,
-          `r_${Math.floor(j / G)} = max(r_${Math.floor(j / G)}, abs(z) * sr_${j}); }`,
-        ].join(' '),
-      ),
-      ...range(2).map((u) => `m_${Math.floor(i / G)}${u} = max(m_${Math.floor(i / G)}${u}, r_${u} * sp_${i});`),
-      `}`,
-    ]),
+    ...range(B).flatMap((j) =>
+      range(B).map((i) => {
+        const su = `${Math.floor(i / G)}${Math.floor(j / G)}`;
+        const z = plus(`t_${i}_${j}`, range(B).map((k) => `dp_${k}_${i} * t_${k}_${j}`));
+        return `{ let z = ${z}; a[${addr(i, j)}] = z; m_${su} = max(m_${su}, abs(z) * (sp_${i} * sr_${j})); }`;
+      }),
+    ),
   ];
   const weights = range(2).flatMap((s) =>
     range(2).flatMap((u) => {
@@ -140,17 +135,15 @@ export function blockBody(): Record<string, string> {
       return [`w[(${gs}) * K + ${gu}] = m_${s}${u};`, `w[(${gu}) * K + ${gs}] = m_${s}${u};`];
     }),
   );
-  const scales = (name: string, g: string, decl: string): string =>
-    range(B).map((i) => `${decl}${name}_${i} = inv_sqrt_abs(a[${index(g, i)} * (M + 1u)]);`).join('\n');
+  const scales = (name: string, g: string): string =>
+    range(B).map((i) => `let ${name}_${i} = inv_sqrt_abs(a[${index(g, i)} * (M + 1u)]);`).join('\n');
   return {
-    LOAD_DP: loadD('dp', 'pbase', 'var '),
-    RELOAD_DP: loadD('dp', 'pbase', ''),
-    LOAD_DR: loadD('dr', 'rbase', 'let '),
+    LOAD_DP: loadD('dp', 'pbase'),
+    LOAD_DR: loadD('dr', 'rbase'),
     ORIENT: orient.join('\n'),
-    A_BLOCK: [...load, ...left, ...right, ...weights].join('\n'),
-    SCALE_P: scales('sp', 'pp', 'var '),
-    RESCALE_P: scales('sp', 'pp', ''),
-    SCALE_R: scales('sr', 'rp', 'let '),
+    A_BLOCK: [...right, ...left, ...weights].join('\n'),
+    SCALE_P: scales('sp', 'pp'),
+    SCALE_R: scales('sr', 'rp'),
     V_PR: vRows('pp', 'rp', 'dr'),
     V_RP: vRows('rp', 'pp', 'dp'),
   };
