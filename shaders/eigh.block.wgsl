@@ -10,7 +10,7 @@
 @group(0) @binding(3) var<storage, read> runs: array<vec2<u32>, {{RUNS}}>; // (P, first R) of each run
 @group(0) @binding(4) var<storage, read_write> a: array<f32, {{MM}}>;
 @group(0) @binding(5) var<storage, read_write> v: array<f32, {{MM}}>;
-@group(0) @binding(6) var<storage, read_write> w: array<f32, {{KK}}>; // weights (eigh.jacobi.wgsl)
+@group(0) @binding(6) var<storage, read_write> w: array<vec2<f32>, {{KK}}>; // weights (eigh.jacobi.wgsl)
 
 // Each invocation takes one run of up to RUN consecutive blocks of one block row (runs[t] = its row P and
 // first R), so Dp is loaded once: reloading it where a run crossed into the next row cost ~15 % on

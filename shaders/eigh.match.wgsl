@@ -1,20 +1,23 @@
 // Before each step of a run: pairs the K groups for the step by their weights (see eigh.jacobi.wgsl),
-// heaviest first, and stops the run once every weight is ≤ tol. One workgroup.
+// heaviest first (by s in the run's bulk phase, then by r), and stops the run once every r is ≤ tol. One
+// workgroup.
 //
 // The pairing is a locally dominant matching: in each round every unpaired group proposes to its heaviest
 // unpaired partner, and mutual proposals pair up; after ROUNDS rounds the rest pair in index order. This is
 // the parallel form of the greedy heaviest-first matching (the same pairs where the weights are distinct)
 // and, like Jacobi's classical largest-element choice, it spends each step where A is least diagonal: the
-// 500-point cases of bench/eigh.mjs converge in 7.3 (random) and 4.4 (Hamiltonian) sweeps' worth of
+// 500-point cases of bench/eigh.mjs converge in 6.3 (random) and 4.2 (Hamiltonian) sweeps' worth of
 // steps, where the cyclic round-robin order needs 9. Workgroup memory holds 8 bytes per group (K ≤ 2048
 // within WebGPU's 16 KiB).
 //
-// ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in MAX_STEPS), [1] steps done, [3] done.
+// ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in MAX_STEPS), [1] steps done, [2] the
+// bits of Σ s before the first step (‖off(A)‖², each pair counted twice), [3] done, [4] 1 once the bulk
+// phase is over.
 // args (u32): [0..2] the solve dispatch's workgroup counts, [4..6] the block dispatch's (zero once done).
 
-@group(0) @binding(0) var<storage, read> w: array<f32, {{KK}}>;
+@group(0) @binding(0) var<storage, read> w: array<vec2<f32>, {{KK}}>;
 @group(0) @binding(1) var<storage, read_write> pairs: array<vec2<u32>, HK>;
-@group(0) @binding(2) var<storage, read_write> ctl: array<u32, 4>;
+@group(0) @binding(2) var<storage, read_write> ctl: array<u32, 8>;
 @group(0) @binding(3) var<storage, read_write> args: array<u32, 8>;
 @group(0) @binding(4) var<storage, read_write> candidates: array<vec4<u32>, K>; // scratch (not workgroup memory: its 16 bytes per group would cap K)
 
@@ -24,29 +27,41 @@ const NONE: u32 = 0xffffffffu;
 
 var<workgroup> mate: array<u32, K>;
 var<workgroup> proposal: array<u32, K>;
-var<workgroup> largest: atomic<u32>; // bits of the largest weight (weights are ≥ 0, so bits order as values)
+var<workgroup> largest: atomic<u32>; // bits of the largest r above tol (r ≥ 0, so bits order as values)
 var<workgroup> bad: atomic<u32>;
 var<workgroup> unpaired: atomic<u32>;
+var<workgroup> mass: array<f32, WG>; // each invocation's part of Σ s
 // Values every invocation needs for control flow around barriers (read with workgroupUniformLoad).
 var<workgroup> finished: u32;
 var<workgroup> stop: u32;
 var<workgroup> left: u32;
 
+// A group pair's key in the bulk phase: s, or 0 where every pair is negligible already (r ≤ tol). Without
+// that, a graded matrix (eigenvalues 1e-6 … 1e6) kept pairing the large, converged groups by their rounding
+// noise while its small groups waited.
+fn key_s(rs: vec2<f32>) -> f32 {
+  return select(0.0, rs.y, rs.x > TOL);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) { finished = ctl[3]; }
   if (workgroupUniformLoad(&finished) != 0u) { return; } // the run is over: the rest of its steps do nothing
-  // One pass over the weights: each row's four heaviest partners (heaviest first), and the stopping test.
+  let by_s = ctl[4] == 0u;
+  // One pass over the weights: each row's four heaviest partners (heaviest first), the stopping test and Σ s.
   for (var i = lid; i < K; i += WG) {
     mate[i] = NONE;
     var c = vec4<f32>(-1.0);
     var ci = vec4<u32>(NONE);
     var row_max = 0.0;
     var row_bad = false;
+    var row_mass = 0.0;
     for (var j = 0u; j < K; j++) {
-      let x = w[i * K + j];
-      row_bad = row_bad || (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; // NaN (x != x may fold away)
-      row_max = max(row_max, x);
+      let r = w[i * K + j].x;
+      let x = select(r, key_s(w[i * K + j]), by_s);
+      row_mass += w[i * K + j].y;
+      row_bad = row_bad || (bitcast<u32>(r) & 0x7fffffffu) > 0x7f800000u; // NaN (r != r may fold away)
+      row_max = max(row_max, r);
       if (j != i && x > c.w) {
         if (x > c.y) {
           if (x > c.x) {
@@ -66,6 +81,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
       }
     }
     candidates[i] = ci;
+    mass[lid] += row_mass;
     if (row_bad) { atomicOr(&bad, 1u); }
     if (row_max > TOL) { atomicMax(&largest, bitcast<u32>(row_max)); }
   }
@@ -88,7 +104,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
           if (best == NONE) {
             var top = -1.0;
             for (var j = 0u; j < K; j++) {
-              let x = w[i * K + j];
+              let x = select(w[i * K + j].x, key_s(w[i * K + j]), by_s);
               if (j != i && mate[j] == NONE && x > top) {
                 top = x;
                 best = j;
@@ -125,6 +141,11 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     done = true;
   }
   ctl[0] = status;
+  // The bulk phase ends once Σ s is below BULK_UNTIL² times its value before the first step.
+  var total = 0.0;
+  for (var i = 0u; i < WG; i++) { total += mass[i]; }
+  if (steps == 0u) { ctl[2] = bitcast<u32>(total); }
+  if (total <= BULK_UNTIL * BULK_UNTIL * bitcast<f32>(ctl[2])) { ctl[4] = 1u; }
   ctl[3] = select(0u, 1u, done);
   args[0] = select(SOLVE_GROUPS, 0u, done);
   args[1] = select(1u, 0u, done);

@@ -10,7 +10,7 @@
 @group(0) @binding(2) var<storage, read_write> v: array<f32, {{MM}}>;
 @group(0) @binding(3) var<storage, read_write> dq: array<f32, {{DQ}}>; // D of each pair block, B×B row-major
 @group(0) @binding(4) var<storage, read_write> turning: array<u32, {{HK}}>; // 1 where Q ≠ I
-@group(0) @binding(5) var<storage, read_write> w: array<f32, {{KK}}>; // weights (eigh.jacobi.wgsl)
+@group(0) @binding(5) var<storage, read_write> w: array<vec2<f32>, {{KK}}>; // weights (eigh.jacobi.wgsl)
 
 @compute @workgroup_size({{WG}}) // small: the few pair blocks must spread over all cores
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

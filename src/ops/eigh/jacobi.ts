@@ -1,11 +1,11 @@
 // eigh on WebGPU: a parallel block Jacobi with dynamic (heaviest-first) pairing (shaders/eigh.*.wgsl).
 // Indices come in groups of G = 4; before each step eigh.match pairs the K = m/G groups by their weights
-// (the largest relative off-diagonal entry between two groups), heaviest first, giving K/2 disjoint pair
-// blocks of 8 indices. eigh.solve sweeps each pair block's 8×8 part of A once in registers (28 Rutishauser
+// (the off-diagonal mass between two groups in the bulk of a run, then the largest relative entry), heaviest
+// first, giving K/2 disjoint pair blocks of 8 indices. eigh.solve sweeps each pair block's 8×8 part of A once in registers (28 Rutishauser
 // rotations, the Demmel–Veselić test) and stores their product Q as D = Q − I; eigh.block applies Qpᵀ·Qr
 // to the other 8×8 blocks of A (lower triangle, in place) and Q to V, and both keep the weights of the
 // blocks they change. Same flops per step as the cyclic round-robin order it replaced, but where that
-// needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 7.3 (random) and 4.4 (Hamiltonian)
+// needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian)
 // sweeps' worth of steps (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed access is a
 // per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
 // Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), the first weights, then up to
@@ -32,9 +32,9 @@ import collectWgsl from '../../../shaders/eigh.collect.wgsl?raw';
 import orderWgsl from '../../../shaders/eigh.order.wgsl?raw';
 
 /** Steps encoded per matrix, in sweeps' worth (K − 1 steps each); a run still open after them is
- * reported as not converged. With heaviest-first pairing the tests' and benches' matrices take 3.7–7.3
- * sweeps' worth (a random 1000×1000 one 7.7), a graded one (eigenvalues 1e-6 … 1e6) 11.8; each encoded
- * step after convergence still costs three near-empty dispatches (~0.05 ms on SwiftShader). */
+ * reported as not converged. With heaviest-first pairing the benches' 500×500 matrices take 4.2–6.3
+ * sweeps' worth, the tests' clustered and graded (eigenvalues 1e-6 … 1e6) 60×60 ones 8 and 10.7; each
+ * encoded step after convergence still costs three near-empty dispatches (~0.05 ms on SwiftShader). */
 export const MAX_SWEEPS = 24;
 /** Relative threshold of the Demmel–Veselić test |a_pq| ≤ tol·√|a_pp·a_qq| (about float32's epsilon). */
 export const JACOBI_TOL = 1.2e-7;
@@ -149,9 +149,9 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
   const buffer = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, bytes), usage: storage | extra });
   const pairs = m / B;
   const groups = m / G;
-  const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(16), buffer(32, Usage.INDIRECT)];
+  const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32), buffer(32, Usage.INDIRECT)];
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
-  const [w, pairList, candidates] = [buffer(groups * groups * 4), buffer(pairs * 8), buffer(groups * 16)];
+  const [w, pairList, candidates] = [buffer(groups * groups * 8), buffer(pairs * 8), buffer(groups * 16)];
   const runList = blockRuns(pairs);
   const runs = buffer(runList.byteLength);
   device.queue.writeBuffer(runs, 0, runList);

@@ -65,20 +65,22 @@ export function solveBody(): Record<string, string> {
       `}`,
     ].join('\n');
   });
-  // Weights of the block's three group pairs after the sweep (x with y, x with x, y with y).
+  // Weights (r, s) of the block's three group pairs after the sweep (x with y, x with x, y with y).
   const scales = range(B).map((i) => `let s_${i} = inv_sqrt_abs(a_${i}_${i});`);
   const most = (cells: number[][]): string => cells.map(([i, j]) => `abs(a_${i}_${j}) * s_${i} * s_${j}`).reduce((x, y) => `max(${x}, ${y})`);
+  const squares = (cells: number[][]): string => cells.map(([i, j]) => `a_${i}_${j} * a_${i}_${j}`).join(' + ');
+  const weight = (cells: number[][]): string => `vec2<f32>(${most(cells)}, ${squares(cells)})`;
   const within = (g: number): number[][] => lower.filter(([i, j]) => i > j && Math.floor(i / G) === g && Math.floor(j / G) === g);
   const across = lower.filter(([i, j]) => i >= G && j < G);
   const weights = [
     ...scales,
     `let gx = pp.x / G;`,
     `let gy = pp.y / G;`,
-    `let w_xy = ${most(across)};`,
+    `let w_xy = ${weight(across)};`,
     `w[gx * K + gy] = w_xy;`,
     `w[gy * K + gx] = w_xy;`,
-    `w[gx * K + gx] = ${most(within(0))};`,
-    `w[gy * K + gy] = ${most(within(1))};`,
+    `w[gx * K + gx] = ${weight(within(0))};`,
+    `w[gy * K + gy] = ${weight(within(1))};`,
   ];
   return {
     LOAD: load.join('\n'),
@@ -113,26 +115,27 @@ export function blockBody(): Record<string, string> {
     return `base_${su} + ${i % G}u * rs_${su} + ${j % G}u * cs_${su}`;
   };
   // T = X·Qr = X + X·Dr row by row (each row of X dies as its row of T is made), then Qpᵀ·T = T + Dpᵀ·T
-  // column by column, each new entry stored and folded into its group sub-block's weight, max
-  // |a_ij|/√|a_ii·a_jj|. Fewer values are live at once than in Y = Qpᵀ·X first (X, Y and both D's).
+  // column by column, each new entry stored and folded into its group sub-block's weights (r, s). Fewer
+  // values are live at once than in Y = Qpᵀ·X first (X, Y and both D's).
   const right = range(B).flatMap((i) => [
     ...range(B).map((j) => `let x_${i}_${j} = a[${addr(i, j)}];`),
     ...range(B).map((j) => `let t_${i}_${j} = ${plus(`x_${i}_${j}`, range(B).map((k) => `x_${i}_${k} * dr_${k}_${j}`))};`),
   ]);
   const left = [
-    ...range(2).flatMap((s) => range(2).map((u) => `var m_${s}${u} = 0.0;`)),
+    ...range(2).flatMap((s) => range(2).flatMap((u) => [`var m_${s}${u} = 0.0;`, `var f_${s}${u} = 0.0;`])),
     ...range(B).flatMap((j) =>
       range(B).map((i) => {
         const su = `${Math.floor(i / G)}${Math.floor(j / G)}`;
         const z = plus(`t_${i}_${j}`, range(B).map((k) => `dp_${k}_${i} * t_${k}_${j}`));
-        return `{ let z = ${z}; a[${addr(i, j)}] = z; m_${su} = max(m_${su}, abs(z) * (sp_${i} * sr_${j})); }`;
+        return `{ let z = ${z}; a[${addr(i, j)}] = z; m_${su} = max(m_${su}, abs(z) * (sp_${i} * sr_${j})); f_${su} += z * z; }`;
       }),
     ),
   ];
   const weights = range(2).flatMap((s) =>
     range(2).flatMap((u) => {
       const [gs, gu] = [`pp.${s ? 'y' : 'x'} / G`, `rp.${u ? 'y' : 'x'} / G`];
-      return [`w[(${gs}) * K + ${gu}] = m_${s}${u};`, `w[(${gu}) * K + ${gs}] = m_${s}${u};`];
+      const weight = `vec2<f32>(m_${s}${u}, f_${s}${u})`;
+      return [`w[(${gs}) * K + ${gu}] = ${weight};`, `w[(${gu}) * K + ${gs}] = ${weight};`];
     }),
   );
   const scales = (name: string, g: string): string =>
