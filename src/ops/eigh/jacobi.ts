@@ -1,10 +1,10 @@
 // eigh on WebGPU: a parallel block Jacobi with dynamic (heaviest-first) pairing (shaders/eigh.*.wgsl).
 // Indices come in groups of G = 4; before each step eigh.match pairs the K = m/G groups by their weights
-// (the off-diagonal mass between two groups in the bulk of a run, then the largest relative entry), heaviest
-// first, giving K/2 disjoint pair blocks of 8 indices. eigh.solve sweeps each pair block's 8×8 part of A once in registers (28 Rutishauser
-// rotations, the Demmel–Veselić test) and stores their product Q as D = Q − I; eigh.block applies Qpᵀ·Qr
-// to the other 8×8 blocks of A (lower triangle, in place) and Q to V, and both keep the weights of the
-// blocks they change. Same flops per step as the cyclic round-robin order it replaced, but where that
+// (the off-diagonal mass between two groups in the bulk of a run, then the largest relative entry),
+// heaviest first, giving K/2 disjoint pair blocks of 8 indices. eigh.solve sweeps each pair block's 8×8
+// part of A once in registers (28 Rutishauser rotations, the Demmel–Veselić test) and stores their
+// product Q as D = Q − I; eigh.block applies Qpᵀ·Qr to the other 8×8 blocks of A (lower triangle, in
+// place) and Q to V, and both keep the weights of the blocks they change. Same flops per step as the cyclic round-robin order it replaced, but where that
 // needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian)
 // sweeps' worth of steps (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed access is a
 // per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
@@ -117,7 +117,7 @@ interface Workspace {
   turning: GPUBuffer;
   /** eigh.block's runs (see blockRuns), fixed per size. */
   runs: GPUBuffer;
-  /** The group pairs' weights (K×K), the current step's pairing, and eigh.match's scratch. */
+  /** The group pairs' weights (K×K pairs (r, s)), the current step's pairing, and eigh.match's scratch. */
   w: GPUBuffer;
   pairs: GPUBuffer;
   candidates: GPUBuffer;
