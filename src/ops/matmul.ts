@@ -59,7 +59,6 @@ export const MATMUL_TILINGS = {
   ],
 } satisfies Record<string, MatmulTiling[]>;
 
-const CPU_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 let forcedTilings: readonly MatmulTiling[] | null = null;
 
 /** Internal (tests): choose among `tilings` on every adapter, or among the adapter's own again with null. */
@@ -68,8 +67,8 @@ export function forceMatmulTilings(tilings: readonly MatmulTiling[] | null): voi
 }
 
 /** The largest tile whose padded output area is at most twice the smallest padded area of any tiling. */
-function tilingFor(adapter: string, m: number, n: number): MatmulTiling {
-  const tilings = forcedTilings ?? (CPU_ADAPTER.test(adapter) ? MATMUL_TILINGS.cpu : MATMUL_TILINGS.gpu);
+function tilingFor(cpuDriver: boolean, m: number, n: number): MatmulTiling {
+  const tilings = forcedTilings ?? (cpuDriver ? MATMUL_TILINGS.cpu : MATMUL_TILINGS.gpu);
   const padded = (t: MatmulTiling): number => Math.ceil(m / t.tm) * t.tm * Math.ceil(n / t.tn) * t.tn;
   const least = Math.min(...tilings.map(padded));
   return tilings.find((t) => padded(t) <= 2 * least)!;
@@ -102,7 +101,7 @@ function registerBlock({ rm, rn }: MatmulTiling): Record<string, string> {
 
 function gpuProduct(a: Tensor, b: Tensor, out: Tensor, p: Product): void {
   const gpu = asWebGPU(a.backend);
-  const t = tilingFor(gpu.adapter, p.m, p.n);
+  const t = tilingFor(gpu.cpuDriver, p.m, p.n);
   const trans = `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}`;
   const key = `matmul:${t.tm}x${t.tn}x${t.tk}:${t.rm}x${t.rn}:${trans}`;
   const values = {

@@ -43,11 +43,18 @@ export class WebGPUBackend implements Backend {
   private deferred: DeferredCheck[] = [];
   /** Counters for benchmarks and tests. */
   readonly stats = { dispatches: 0, submits: 0, pipelines: 0 };
+  /**
+   * Whether the adapter is a CPU driver (SwiftShader, llvmpipe): it runs invocations 4 lanes at a time, one
+   * workgroup per core, and turns every runtime-indexed load into a per-lane gather, so kernels choose other
+   * launch shapes there (matmul tiles, eigh's Jacobi runs).
+   */
+  readonly cpuDriver: boolean;
 
   constructor(
     readonly device: GPUDevice,
     readonly adapter: string,
   ) {
+    this.cpuDriver = /swiftshader|llvmpipe|lavapipe|software/i.test(adapter);
     this.pool = new BufferPool(device);
     this.readbackPool = new BufferPool(device, Usage.MAP_READ | Usage.COPY_DST);
     this.uniformBuffer = device.createBuffer({ size: UNIFORM_BYTES, usage: Usage.UNIFORM | Usage.COPY_DST });
