@@ -2,7 +2,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradError } from '../src/index';
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
-import { BLOCK_RUN, blockRuns } from '../src/ops/eigh/jacobi';
+import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH } from '../src/ops/eigh/jacobi';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';
@@ -260,6 +260,22 @@ forEachBackend((backend) => {
       expectClose(w, ref, 5e-5, 2e-6);
     });
 
+    it('WebGPU: the other adapter kind\'s launch shapes (GPU ones on a CPU driver) give the same decompositions', async () => {
+      const gpu = getWebGPUBackend()!;
+      forceJacobiLaunch(gpu.cpuDriver ? JACOBI_LAUNCH.gpu : JACOBI_LAUNCH.cpu);
+      try {
+        for (const n of [7, 64, 100]) {
+          const a = randomSymmetric(n, 700 + n);
+          const [w, v] = eigh(tensor(a, { shape: [n, n] }));
+          checkDecomposition(a, n, await w.data(), await v.data(), backend);
+        }
+        const h = stiffHamiltonian(200);
+        expectClose(await eigvalsh(tensor(h, { shape: [200, 200] })).data(), reference(h, 200).values, 5e-5, 2e-6);
+      } finally {
+        forceJacobiLaunch(null);
+      }
+    });
+
     it('WebGPU: a whole eigh is encoded without a readback', async () => {
       const gpu = getWebGPUBackend()!;
       const n = 16;
@@ -274,13 +290,13 @@ forEachBackend((backend) => {
 });
 
 it('eigh.block runs cover each pair block below the diagonal once, within one block row, longest first', () => {
-  for (const hk of [1, 2, 9, 63]) {
-    const runs = blockRuns(hk);
+  for (const [hk, run] of [1, 2, 9, 63].flatMap((hk) => [1, 8].map((run) => [hk, run]))) {
+    const runs = blockRuns(hk, run);
     const seen = new Set<string>();
     const lengths: number[] = [];
     for (let t = 0; t < runs.length; t += 2) {
       const [p, first] = [runs[t], runs[t + 1]];
-      const end = Math.min(first + BLOCK_RUN, p);
+      const end = Math.min(first + run, p);
       expect(end).toBeGreaterThan(first);
       lengths.push(end - first);
       for (let r = first; r < end; r++) seen.add(`${p},${r}`);

@@ -39,17 +39,34 @@ export const MAX_SWEEPS = 24;
 /** Relative threshold of the Demmel–Veselić test |a_pq| ≤ tol·√|a_pp·a_qq| (about float32's epsilon). */
 export const JACOBI_TOL = 1.2e-7;
 
-/** Workgroup size of eigh.solve: its m/8 invocations must still make several workgroups (CPU drivers
- * run one workgroup on one core). */
-const SOLVE_WG = 4;
-/** Pair blocks per invocation of eigh.block (a run along one block row), and its workgroup size. */
-export const BLOCK_RUN = 8;
-const BLOCK_WG = 16;
-/** Workgroup size of eigh.match, and its rounds of proposals before the rest pair in index order. One
- * workgroup runs it: CPU drivers switch between its SIMD groups (4 invocations each) at every barrier,
- * so one SIMD group is fastest there (0.65 ms per pairing of 126 groups on SwiftShader, against 1.2 ms
- * with 64 invocations); random weights need about 7 rounds. */
-const MATCH_WG = 4;
+/**
+ * Launch shapes of the Jacobi kernels: eigh.solve's workgroup size, eigh.block's pair blocks per
+ * invocation (a run along one block row) and workgroup size, eigh.match's workgroup size (one workgroup).
+ * CPU drivers (`WebGPUBackend.cpuDriver`) run one workgroup per core, 4 lanes at a time, and switch between
+ * a workgroup's SIMD groups at every barrier: there the solve's m/8 invocations must still make several
+ * workgroups, runs of 8 blocks load each Dp once (measured on SwiftShader, bench/eigh.mjs), and the pairing
+ * is fastest on one SIMD group (0.65 ms for 126 groups against 1.2 ms with 64 invocations). GPUs want many
+ * invocations and wide workgroups: one block per invocation, a 256-wide pairing (whose first pass is one
+ * row per invocation). The GPU shapes are not yet measured (no GPU was available to this work); the tests
+ * run them on SwiftShader too.
+ */
+export interface JacobiLaunch {
+  solveWg: number;
+  blockRun: number;
+  blockWg: number;
+  matchWg: number;
+}
+export const JACOBI_LAUNCH = {
+  cpu: { solveWg: 4, blockRun: 8, blockWg: 16, matchWg: 4 },
+  gpu: { solveWg: 64, blockRun: 1, blockWg: 64, matchWg: 256 },
+} satisfies Record<string, JacobiLaunch>;
+let forcedLaunch: JacobiLaunch | null = null;
+/** Internal (tests): use `launch` on every adapter, or each adapter's own again with null. */
+export function forceJacobiLaunch(launch: JacobiLaunch | null): void {
+  forcedLaunch = launch;
+}
+const launchFor = (gpu: WebGPUBackend): JacobiLaunch => forcedLaunch ?? (gpu.cpuDriver ? JACOBI_LAUNCH.cpu : JACOBI_LAUNCH.gpu);
+/** Rounds of proposals in eigh.match before the rest pair in index order (random weights need about 7). */
 const MATCH_ROUNDS = 16;
 /** Workspaces kept (one per padded size, least recently used dropped first). */
 const MAX_WORKSPACES = 4;
@@ -61,51 +78,63 @@ export const jacobiStats = { dispatches: 0, lastSteps: -1 };
 export const paddedSize = (n: number): number => Math.max(1, Math.ceil(n / B)) * B;
 
 /**
- * eigh.block's runs for HK pair blocks: each block row P (blocks R < P) cut into runs of up to
- * BLOCK_RUN blocks, as (P, first R), longest runs first.
+ * eigh.block's runs for HK pair blocks: each block row P (blocks R < P) cut into runs of up to `run`
+ * blocks, as (P, first R), longest runs first.
  */
-export function blockRuns(hk: number): Uint32Array {
+export function blockRuns(hk: number, run: number): Uint32Array {
   const runs: [number, number][] = [];
-  for (let p = 1; p < hk; p++) for (let r = 0; r < p; r += BLOCK_RUN) runs.push([p, r]);
-  const length = ([p, r]: [number, number]): number => Math.min(BLOCK_RUN, p - r);
+  for (let p = 1; p < hk; p++) for (let r = 0; r < p; r += run) runs.push([p, r]);
+  const length = ([p, r]: [number, number]): number => Math.min(run, p - r);
   runs.sort((x, y) => length(y) - length(x));
   return Uint32Array.from(runs.flat());
 }
 
-/** Sizes and settings baked into the Jacobi kernels of padded size m (one pipeline set per m, no uniform). */
-const sizes = (m: number) => {
+/**
+ * Sizes and settings baked into the Jacobi kernels of padded size m and launch shape `l` (one pipeline set
+ * per pair, no uniform).
+ */
+const sizes = (m: number, l: JacobiLaunch) => {
   const [K, HK] = [m / G, m / B];
-  const runs = blockRuns(HK).length / 2;
-  const [bx, by] = groups1d(runs, BLOCK_WG);
+  const runs = blockRuns(HK, l.blockRun).length / 2;
+  const [bx, by] = groups1d(runs, l.blockWg);
   return {
     M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
-    TOL: JACOBI_TOL, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / SOLVE_WG), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
+    TOL: JACOBI_TOL, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / l.solveWg), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
   };
 };
+/** A launch shape as a key part ("4.8.16.4"). */
+const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.matchWg].join('.');
 const jacobi = (
   name: string,
   m: number,
+  l: JacobiLaunch,
   template: string,
   values: Record<string, string | number>,
   layout: [number, number],
   generated: Record<string, string> = {},
 ): GpuKernel =>
-  gpuKernel(`eigh:${name}:${m}:${Object.values(values).join(':')}`, `${jacobiWgsl}\n${template}`, { ...sizes(m), ...values, ...generated }, layout, false);
+  gpuKernel(`eigh:${name}:${m}:${launchKey(l)}`, `${jacobiWgsl}\n${template}`, { ...sizes(m, l), ...values, ...generated }, layout, false);
 /** The generated straight-line bodies, made once. */
 let bodies: { solve: Record<string, string>; block: Record<string, string> } | undefined;
 const body = () => (bodies ??= { solve: solveBody(), block: blockBody() });
-const solveKernel = (m: number): GpuKernel => jacobi('solve', m, solveWgsl, { WG: SOLVE_WG }, [1, 5], body().solve);
-const blockKernel = (m: number): GpuKernel => jacobi('block', m, blockWgsl, { RUN: BLOCK_RUN, WG: BLOCK_WG }, [4, 3], body().block);
-const weightsKernel = (m: number): GpuKernel => jacobi('weights', m, weightsWgsl, {}, [1, 2]);
-const matchKernel = (m: number): GpuKernel => jacobi('match', m, matchWgsl, { WG: MATCH_WG, ROUNDS: MATCH_ROUNDS }, [1, 4]);
+const solveKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('solve', m, l, solveWgsl, { WG: l.solveWg }, [1, 5], body().solve);
+const blockKernel = (m: number, l: JacobiLaunch): GpuKernel =>
+  jacobi('block', m, l, blockWgsl, { RUN: l.blockRun, WG: l.blockWg }, [4, 3], body().block);
+const weightsKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('weights', m, l, weightsWgsl, {}, [1, 2]);
+const matchKernel = (m: number, l: JacobiLaunch): GpuKernel =>
+  jacobi('match', m, l, matchWgsl, { WG: l.matchWg, ROUNDS: MATCH_ROUNDS }, [1, 4]);
 const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2]);
 const collectKernel = (): GpuKernel => gpuKernel('eigh:collect', collectWgsl, {}, [2, 2]);
 const orderKernel = (): GpuKernel => gpuKernel('eigh:order', orderWgsl, {}, [2, 2]);
 
-/** Buffers and bind groups of one padded size m, made once and reused by every run. */
+/** Buffers and bind groups of one padded size m and launch shape, made once and reused by every run. */
 interface Workspace {
   /** Steps per sweep (K − 1). */
   steps: number;
+  solveKernel: GpuKernel;
+  blockKernel: GpuKernel;
+  weightsKernel: GpuKernel;
+  matchKernel: GpuKernel;
   a: GPUBuffer;
   v: GPUBuffer;
   /** Status words of the current run (see eigh.match.wgsl). */
@@ -127,15 +156,16 @@ interface Workspace {
   match: GPUBindGroup;
 }
 
-const workspaces = new WeakMap<WebGPUBackend, Map<number, Workspace>>();
+const workspaces = new WeakMap<WebGPUBackend, Map<string, Workspace>>();
 
-function workspace(gpu: WebGPUBackend, m: number): Workspace {
+function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
   let byM = workspaces.get(gpu);
   if (!byM) workspaces.set(gpu, (byM = new Map()));
-  const hit = byM.get(m);
+  const key = `${m}:${launchKey(l)}`;
+  const hit = byM.get(key);
   if (hit) {
-    byM.delete(m);
-    byM.set(m, hit);
+    byM.delete(key);
+    byM.set(key, hit);
     return hit;
   }
   if (byM.size >= MAX_WORKSPACES) {
@@ -152,11 +182,16 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
   const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32), buffer(32, Usage.INDIRECT)];
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
   const [w, pairList, candidates] = [buffer(groups * groups * 8), buffer(pairs * 8), buffer(groups * 16)];
-  const runList = blockRuns(pairs);
+  const runList = blockRuns(pairs, l.blockRun);
   const runs = buffer(runList.byteLength);
   device.queue.writeBuffer(runs, 0, runList);
+  const [solve, block, weights, match] = [solveKernel(m, l), blockKernel(m, l), weightsKernel(m, l), matchKernel(m, l)];
   const ws: Workspace = {
     steps: groups - 1,
+    solveKernel: solve,
+    blockKernel: block,
+    weightsKernel: weights,
+    matchKernel: match,
     a,
     v,
     ctl,
@@ -167,12 +202,12 @@ function workspace(gpu: WebGPUBackend, m: number): Workspace {
     w,
     pairs: pairList,
     candidates,
-    solve: gpu.bindGroup(solveKernel(m), [pairList, a, v, dq, turning, w]),
-    block: gpu.bindGroup(blockKernel(m), [pairList, dq, turning, runs, a, v, w]),
-    weights: gpu.bindGroup(weightsKernel(m), [a, w, ctl]),
-    match: gpu.bindGroup(matchKernel(m), [w, pairList, ctl, args, candidates]),
+    solve: gpu.bindGroup(solve, [pairList, a, v, dq, turning, w]),
+    block: gpu.bindGroup(block, [pairList, dq, turning, runs, a, v, w]),
+    weights: gpu.bindGroup(weights, [a, w, ctl]),
+    match: gpu.bindGroup(match, [w, pairList, ctl, args, candidates]),
   };
-  byM.set(m, ws);
+  byM.set(key, ws);
   return ws;
 }
 
@@ -194,14 +229,15 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   if (m * m * 4 > limit) {
     throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${m * m * 4} bytes per GPU buffer, more than this device's ${limit}; use the CPU backend`);
   }
+  const launch = launchFor(gpu);
   const shared = gpu.device.limits.maxComputeWorkgroupStorageSize;
-  const pairing = (m / G) * 8 + 64; // eigh.match: two u32 per group, and a few counters
+  const pairing = (m / G) * 8 + launch.matchWg * 4 + 64; // eigh.match: two u32 per group, one f32 per invocation, counters
   if (pairing > shared) {
     throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${pairing} bytes of workgroup memory to pair its index groups, more than this device's ${shared}; use the CPU backend`);
   }
-  const ws = workspace(gpu, m);
+  const ws = workspace(gpu, m, launch);
   const steps = ws.steps;
-  const [solve, block, weights, match] = [solveKernel(m), blockKernel(m), weightsKernel(m), matchKernel(m)];
+  const [solve, block, weights, match] = [ws.solveKernel, ws.blockKernel, ws.weightsKernel, ws.matchKernel];
   const status = gpu.alloc(2);
   const unordered = empty(x.backend, x.shape);
   const before = gpu.stats.dispatches;
