@@ -79,9 +79,8 @@ async function webgradGpu(a, n) {
   const dispatches = gpu.stats.dispatches - before;
   const r = await timeRuns(run, reps, 0);
   A.dispose();
-  // Jacobi steps of the last run, and in sweeps' worth (K − 1 steps, K = groups of 4 in the padded size).
-  const groups = Math.ceil(n / 8) * 2;
-  return { ...r, dispatches, steps: jacobiStats.lastSteps, sweeps: jacobiStats.lastSteps / Math.max(groups - 1, 1), first };
+  // Jacobi steps of the last run, and in sweeps' worth.
+  return { ...r, dispatches, steps: jacobiStats.lastSteps, sweeps: jacobiStats.lastSteps / Math.max(jacobiStats.stepsPerSweep, 1), first };
 }
 
 async function webgradCpu(a, n) {

@@ -11,8 +11,8 @@
 // within WebGPU's 16 KiB).
 //
 // ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in MAX_STEPS), [1] steps done, [2] the
-// bits of Σ s before the first step (‖off(A)‖², each pair counted twice), [3] done, [4] 1 once the bulk
-// phase is over.
+// bits of Σ s before the first step (‖off(A)‖², pairs across groups counted twice, pairs inside a group
+// once), [3] done, [4] 1 once the bulk phase is over.
 // args (u32): [0..2] the solve dispatch's workgroup counts, [4..6] the block dispatch's (zero once done).
 
 @group(0) @binding(0) var<storage, read> w: array<vec2<f32>, {{KK}}>;

@@ -21,7 +21,7 @@ export { reshape, broadcastTo, expand, permute, transpose, squeeze, unsqueeze, c
 export * from './ops/indexing';
 export { matmul, dot } from './ops/matmul';
 export * from './ops/eigh';
-/** Diagnostics of the last WebGPU eigh (for benchmarks): dispatches encoded, and Jacobi steps taken (known after the next readback). */
+/** Diagnostics of the last WebGPU eigh (for benchmarks): dispatches encoded, steps per sweep, and Jacobi steps taken (known after the next readback). */
 export { jacobiStats } from './ops/eigh/jacobi';
 
 // Physics: the 1-D Hamiltonian of the headline workload.

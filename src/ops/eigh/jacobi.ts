@@ -44,8 +44,8 @@ export const JACOBI_TOL = 1.2e-7;
  * invocation (a run along one block row) and workgroup size, eigh.match's workgroup size (one workgroup).
  * CPU drivers (`WebGPUBackend.cpuDriver`) run one workgroup per core, 4 lanes at a time, and switch between
  * a workgroup's SIMD groups at every barrier: there the solve's m/8 invocations must still make several
- * workgroups, runs of 8 blocks load each Dp once (measured on SwiftShader, bench/eigh.mjs), and the pairing
- * is fastest on one SIMD group (0.65 ms for 126 groups against 1.2 ms with 64 invocations). GPUs want many
+ * workgroups, runs of 8 blocks load each Dp once, and the pairing is fastest on one SIMD group (0.65 ms for
+ * 126 groups against 1.2 ms with 64 invocations; development microbenchmarks on SwiftShader). GPUs want many
  * invocations and wide workgroups: one block per invocation, a 256-wide pairing (whose first pass is one
  * row per invocation). The GPU shapes are not yet measured (no GPU was available to this work); the tests
  * run them on SwiftShader too.
@@ -68,11 +68,14 @@ export function forceJacobiLaunch(launch: JacobiLaunch | null): void {
 const launchFor = (gpu: WebGPUBackend): JacobiLaunch => forcedLaunch ?? (gpu.cpuDriver ? JACOBI_LAUNCH.cpu : JACOBI_LAUNCH.gpu);
 /** Rounds of proposals in eigh.match before the rest pair in index order (random weights need about 7). */
 const MATCH_ROUNDS = 16;
-/** Workspaces kept (one per padded size, least recently used dropped first). */
+/** Workspaces kept (one per padded size and launch shape, least recently used dropped first). */
 const MAX_WORKSPACES = 4;
 
-/** Counters for benchmarks and tests: the last run's steps arrive at the next readback. */
-export const jacobiStats = { dispatches: 0, lastSteps: -1 };
+/**
+ * Counters for benchmarks and tests: dispatches encoded by the last eigh, the steps of a sweep (K − 1) at its
+ * size, and the steps its last run took (known after the next readback).
+ */
+export const jacobiStats = { dispatches: 0, stepsPerSweep: 0, lastSteps: -1 };
 
 /** Padded size: a multiple of 2G (the dummy indices are decoupled zeros that never rotate). */
 export const paddedSize = (n: number): number => Math.max(1, Math.ceil(n / B)) * B;
@@ -95,7 +98,8 @@ export function blockRuns(hk: number, run: number): Uint32Array {
  */
 const sizes = (m: number, l: JacobiLaunch) => {
   const [K, HK] = [m / G, m / B];
-  const runs = blockRuns(HK, l.blockRun).length / 2;
+  let runs = 0; // blockRuns(HK, l.blockRun)'s length, without building it
+  for (let p = 1; p < HK; p++) runs += Math.ceil(p / l.blockRun);
   const [bx, by] = groups1d(runs, l.blockWg);
   return {
     M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
@@ -259,6 +263,7 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   quotients.dispose();
   unordered.dispose();
   jacobiStats.dispatches = gpu.stats.dispatches - before;
+  jacobiStats.stepsPerSweep = steps;
   const shape = fmt(x.shape);
   gpu.deferCheck(status.payload, 2, ([flags, done]) => {
     jacobiStats.lastSteps = done;
