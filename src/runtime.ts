@@ -1,6 +1,7 @@
 import { Backend, BackendName } from './backend/backend';
 import { cpu64Backend, cpuBackend } from './backend/cpu';
 import { findWebGPU } from './backend/webgpu/adapter';
+import { DawnPolling, setDawnPolling } from './backend/webgpu/dawnPolling';
 import { WebGPUBackend } from './backend/webgpu/webgpuBackend';
 
 export interface InitOptions {
@@ -12,6 +13,12 @@ export interface InitOptions {
    * Tensors read back as Float32Array either way; `item()` returns the float64 value.
    */
   precision?: 'float32' | 'float64';
+  /**
+   * Node only: how Dawn's bindings wait for the GPU. 'backoff' (default) spins for 2 ms, then polls every
+   * 1 ms, leaving the CPU to a CPU driver's shader threads; 'spin' keeps Dawn's own busy polling
+   * (src/backend/webgpu/dawnPolling.ts). Process-wide.
+   */
+  dawnPolling?: DawnPolling;
 }
 
 export interface InitResult {
@@ -58,6 +65,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     throw new Error(`webgrad.init: unknown precision '${String(precision)}' (use 'float32' or 'float64')`);
   }
   const cpu = precision === 'float64' ? cpu64Backend : cpuBackend;
+  // A no-op where there is no setImmediate (browsers); validates the option everywhere.
+  if (want !== 'cpu' || options.dawnPolling !== undefined) setDawnPolling(options.dawnPolling ?? 'backoff');
   if (want === 'cpu') {
     current = cpu;
     return { backend: 'cpu', adapter: cpu.adapter, reason: 'CPU backend requested' };
