@@ -4,7 +4,8 @@
 // CPU reference (float64 arithmetic on the same float32 matrix): max_i |Δλ_i| / max_i |λ_i| (normwise, what a
 // backward-stable float32 solver bounds by ~n·1e-7), then |Δλ_0| of the lowest eigenvalue in brackets (E0 for H).
 //
-// Run: npm run build && node bench/eigh.mjs [--sizes 64,128] [--reps N] [--no-jax] [--with-jax-500]
+// Run: npm run build && node bench/eigh.mjs [--sizes 64,128] [--reps N] [--no-jax] [--with-jax-500] [--dawn-polling spin]
+// (--dawn-polling: how Dawn's Node bindings wait for the GPU, for both libraries; see init's dawnPolling).
 // jax-js at n = 500 took ~148 s per eigh on SwiftShader, so it runs only with --with-jax-500.
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -26,7 +27,8 @@ const reps = Number(option('--reps', '3'));
 const withJax = !flag('--no-jax');
 const withJax500 = flag('--with-jax-500');
 
-const gpuInfo = await init({ backend: 'webgpu' });
+const dawnPolling = option('--dawn-polling', 'backoff');
+const gpuInfo = await init({ backend: 'webgpu', dawnPolling });
 const gpu = getWebGPUBackend();
 const jaxDevices = withJax ? await jax.init('webgpu') : [];
 const jaxOk = jaxDevices.includes('webgpu');
@@ -118,7 +120,7 @@ const ratio = (a, b) => {
 };
 const err = (e) => (e === undefined ? '—' : `${e[0].toExponential(1)} (${e[1].toExponential(1)})`);
 
-console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, CPU mean of ${reps} after a warm-up`);
+console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, CPU mean of ${reps} after a warm-up; Dawn polling: ${dawnPolling}`);
 console.log(jaxOk ? `jax-js ${withJax500 ? '' : '(skipped at n = 500; --with-jax-500 runs it) '}on the same adapter` : 'jax-js: skipped');
 console.log('');
 console.log('| n | matrix | webgrad WebGPU | steps (sweeps) | dispatches | error (Δλ₀) | jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |');

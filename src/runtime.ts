@@ -16,7 +16,7 @@ export interface InitOptions {
   /**
    * Node only: how Dawn's bindings wait for the GPU. 'backoff' (default) spins for 2 ms, then polls every
    * 1 ms, leaving the CPU to a CPU driver's shader threads; 'spin' keeps Dawn's own busy polling
-   * (src/backend/webgpu/dawnPolling.ts). Process-wide.
+   * (src/backend/webgpu/dawnPolling.ts). Process-wide; a later init without it keeps the current mode.
    */
   dawnPolling?: DawnPolling;
 }
@@ -32,6 +32,7 @@ export interface InitResult {
 let current: Backend = cpuBackend;
 let webgpu: WebGPUBackend | null = null;
 let webgpuReason = '';
+let pollingChosen = false;
 
 /** The backend new tensors are created on. */
 export function getBackend(): Backend {
@@ -65,8 +66,11 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     throw new Error(`webgrad.init: unknown precision '${String(precision)}' (use 'float32' or 'float64')`);
   }
   const cpu = precision === 'float64' ? cpu64Backend : cpuBackend;
-  // A no-op where there is no setImmediate (browsers); validates the option everywhere.
-  if (want !== 'cpu' || options.dawnPolling !== undefined) setDawnPolling(options.dawnPolling ?? 'backoff');
+  // Set when asked, else defaulted once when WebGPU is first wanted (a no-op without setImmediate: browsers).
+  if (options.dawnPolling !== undefined || (want !== 'cpu' && !pollingChosen)) {
+    setDawnPolling(options.dawnPolling ?? 'backoff');
+    pollingChosen = true;
+  }
   if (want === 'cpu') {
     current = cpu;
     return { backend: 'cpu', adapter: cpu.adapter, reason: 'CPU backend requested' };
