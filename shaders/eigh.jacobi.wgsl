@@ -20,6 +20,8 @@ const BLOCKS: u32 = HK * (HK - 1u) / 2u; // pair blocks strictly below the block
 const TOL: f32 = {{TOL}}; // relative threshold: a_pq is negligible when |a_pq| ≤ TOL·√|a_pp|·√|a_qq|
 const BULK_UNTIL: f32 = 1e-2; // pairing by s ends when ‖off(A)‖ falls below this times its first value
 const MAX_STEPS: u32 = {{MAX_STEPS}}u;
+const RANKED: u32 = {{RANKED}}u; // partners ranked per group before each pairing (eigh.rank.wgsl)
+const NONE: u32 = 0xffffffffu;
 // Workgroups of a solve dispatch and of a block dispatch (x, y): eigh.match writes them as indirect counts.
 const SOLVE_GROUPS: u32 = {{SOLVE_GROUPS}}u;
 const BLOCK_GROUPS_X: u32 = {{BLOCK_GROUPS_X}}u;
@@ -56,4 +58,11 @@ fn rotation(app: f32, aqq: f32, apq: f32) -> Rotation {
   let c = 1.0 / sqrt(t * t + 1.0);
   let s = t * c;
   return Rotation(t, s, s / (1.0 + c));
+}
+
+// A group pair's key in the bulk phase: s, or 0 where every pair is negligible already (r ≤ tol). Without
+// that, a graded matrix (eigenvalues 1e-6 … 1e6) kept pairing the large, converged groups by their rounding
+// noise while its small groups waited.
+fn key_s(rs: vec2<f32>) -> f32 {
+  return select(0.0, rs.y, rs.x > TOL);
 }

@@ -1,14 +1,15 @@
-// Before each step of a run: pairs the K groups for the step by their weights (see eigh.jacobi.wgsl),
-// heaviest first (by s in the run's bulk phase, then by r), and stops the run once every r is ≤ tol. One
-// workgroup.
+// Before each step of a run, part 2 of the pairing: pairs the K groups for the step, heaviest first, from
+// the partner lists of eigh.rank (by s in the run's bulk phase, then by r; see eigh.jacobi.wgsl), and stops
+// the run once every r is ≤ tol. One workgroup.
 //
 // The pairing is a locally dominant matching: in each round every unpaired group proposes to its heaviest
 // unpaired partner, and mutual proposals pair up; after ROUNDS rounds the rest pair in index order. This is
 // the parallel form of the greedy heaviest-first matching (the same pairs where the weights are distinct)
 // and, like Jacobi's classical largest-element choice, it spends each step where A is least diagonal: the
 // 500-point cases of bench/eigh.mjs converge in 6.3 (random) and 4.2 (Hamiltonian) sweeps' worth of
-// steps, where the cyclic round-robin order needs 9. Workgroup memory holds 8 bytes per group (K ≤ 2048
-// within WebGPU's 16 KiB).
+// steps, where the cyclic round-robin order needs 9. A group proposes from its ranked list; only when all
+// RANKED of those are paired does it scan its row of weights. Workgroup memory holds 8 bytes per group
+// (K ≤ 2048 within WebGPU's 16 KiB).
 //
 // ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in MAX_STEPS), [1] steps done, [2] the
 // bits of Σ s before the first step (‖off(A)‖², pairs across groups counted twice, pairs inside a group
@@ -16,14 +17,14 @@
 // args (u32): [0..2] the solve dispatch's workgroup counts, [4..6] the block dispatch's (zero once done).
 
 @group(0) @binding(0) var<storage, read> w: array<vec2<f32>, {{KK}}>;
-@group(0) @binding(1) var<storage, read_write> pairs: array<vec2<u32>, HK>;
-@group(0) @binding(2) var<storage, read_write> ctl: array<u32, 8>;
-@group(0) @binding(3) var<storage, read_write> args: array<u32, 8>;
-@group(0) @binding(4) var<storage, read_write> candidates: array<vec4<u32>, K>; // scratch (not workgroup memory: its 16 bytes per group would cap K)
+@group(0) @binding(1) var<storage, read> ranked: array<u32, K * RANKED>; // from eigh.rank
+@group(0) @binding(2) var<storage, read> rows: array<vec4<f32>, K>; // (Σ s, largest r, NaN?, 0) per group
+@group(0) @binding(3) var<storage, read_write> pairs: array<vec2<u32>, HK>;
+@group(0) @binding(4) var<storage, read_write> ctl: array<u32, 8>;
+@group(0) @binding(5) var<storage, read_write> args: array<u32, 8>;
 
 const WG: u32 = {{WG}}u;
 const ROUNDS: u32 = {{ROUNDS}}u;
-const NONE: u32 = 0xffffffffu;
 
 var<workgroup> mate: array<u32, K>;
 var<workgroup> proposal: array<u32, K>;
@@ -36,68 +37,32 @@ var<workgroup> finished: u32;
 var<workgroup> stop: u32;
 var<workgroup> left: u32;
 
-// A group pair's key in the bulk phase: s, or 0 where every pair is negligible already (r ≤ tol). Without
-// that, a graded matrix (eigenvalues 1e-6 … 1e6) kept pairing the large, converged groups by their rounding
-// noise while its small groups waited.
-fn key_s(rs: vec2<f32>) -> f32 {
-  return select(0.0, rs.y, rs.x > TOL);
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) { finished = ctl[3]; }
   if (workgroupUniformLoad(&finished) != 0u) { return; } // the run is over: the rest of its steps do nothing
   let by_s = ctl[4] == 0u;
-  // One pass over the weights: each row's four heaviest partners (heaviest first), the stopping test and Σ s.
+  // The rows' sums from eigh.rank: the stopping test and Σ s.
   for (var i = lid; i < K; i += WG) {
     mate[i] = NONE;
-    var c = vec4<f32>(-1.0);
-    var ci = vec4<u32>(NONE);
-    var row_max = 0.0;
-    var row_bad = false;
-    var row_mass = 0.0;
-    for (var j = 0u; j < K; j++) {
-      let r = w[i * K + j].x;
-      let x = select(r, key_s(w[i * K + j]), by_s);
-      row_mass += w[i * K + j].y;
-      row_bad = row_bad || (bitcast<u32>(r) & 0x7fffffffu) > 0x7f800000u; // NaN (r != r may fold away)
-      row_max = max(row_max, r);
-      if (j != i && x > c.w) {
-        if (x > c.y) {
-          if (x > c.x) {
-            c = vec4<f32>(x, c.xyz);
-            ci = vec4<u32>(j, ci.xyz);
-          } else {
-            c = vec4<f32>(c.x, x, c.yz);
-            ci = vec4<u32>(ci.x, j, ci.yz);
-          }
-        } else if (x > c.z) {
-          c = vec4<f32>(c.xy, x, c.z);
-          ci = vec4<u32>(ci.xy, j, ci.z);
-        } else {
-          c.w = x;
-          ci.w = j;
-        }
-      }
-    }
-    candidates[i] = ci;
-    mass[lid] += row_mass;
-    if (row_bad) { atomicOr(&bad, 1u); }
-    if (row_max > TOL) { atomicMax(&largest, bitcast<u32>(row_max)); }
+    let row = rows[i];
+    mass[lid] += row.x;
+    if (row.z != 0.0) { atomicOr(&bad, 1u); }
+    if (row.y > TOL) { atomicMax(&largest, bitcast<u32>(row.y)); }
   }
   workgroupBarrier();
   if (lid == 0u) { stop = select(0u, 1u, atomicLoad(&largest) == 0u || atomicLoad(&bad) != 0u); }
   if (workgroupUniformLoad(&stop) == 0u) {
     for (var round = 0u; round < ROUNDS; round++) {
       if (lid == 0u) { atomicStore(&unpaired, 0u); }
-      // Proposals: the heaviest unpaired candidate, or (all four paired) a scan of the row.
+      // Proposals: the heaviest unpaired ranked partner, or (all RANKED paired) a scan of the row.
       for (var i = lid; i < K; i += WG) {
         var best = NONE;
         if (mate[i] == NONE) {
-          let ci = candidates[i];
-          for (var k = 0u; k < 4u; k++) {
-            if (ci[k] != NONE && mate[ci[k]] == NONE) {
-              best = ci[k];
+          for (var k = 0u; k < RANKED; k++) {
+            let c = ranked[i * RANKED + k];
+            if (c != NONE && mate[c] == NONE) {
+              best = c;
               break;
             }
           }

@@ -2,7 +2,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradError } from '../src/index';
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
-import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH } from '../src/ops/eigh/jacobi';
+import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH, JACOBI_TOL, rankKernel } from '../src/ops/eigh/jacobi';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';
@@ -285,6 +285,47 @@ forEachBackend((backend) => {
       const [w, v] = eigh(a);
       expect(gpu.stats.submits).toBe(submits);
       checkDecomposition(randomSymmetric(n, 5), n, await w.data(), await v.data(), backend);
+    });
+
+    it('WebGPU: eigh.rank lists each group\'s 8 heaviest partners (ties by index) and sums its row', async () => {
+      const gpu = getWebGPUBackend()!;
+      const NONE = 0xffffffff;
+      for (const launch of [JACOBI_LAUNCH.cpu, JACOBI_LAUNCH.gpu]) {
+        for (const [m, byS] of [[16, true], [40, false], [40, true], [504, true]] as const) {
+          const K = m / 4;
+          const r = rng(m + (byS ? 1 : 0));
+          // (r, s) per group pair, symmetric; a few exact ties and r ≤ tol (key 0 by s); a NaN in the last row.
+          const w = new Float32Array(K * K * 2);
+          for (let i = 0; i < K; i++) {
+            for (let j = 0; j <= i; j++) {
+              const rr = r() < 0.2 ? JACOBI_TOL / 2 : Math.round(r() * 8) / 8;
+              const ss = Math.round(r() * 8) / 8;
+              w.set([rr, ss], (i * K + j) * 2);
+              w.set([rr, ss], (j * K + i) * 2);
+            }
+          }
+          if (K > 4) w[((K - 1) * K + 1) * 2] = NaN;
+          const ctl = new Uint32Array([0, 0, 0, 0, byS ? 0 : 1, 0, 0, 0]);
+          const [wBuf, ctlBuf] = [gpu.upload(w), gpu.upload(new Float32Array(ctl.buffer))];
+          const [ranked, rows] = [gpu.alloc(K * 8), gpu.alloc(K * 4)];
+          const kernel = rankKernel(m, launch);
+          gpu.encode(kernel, gpu.bindGroup(kernel, [wBuf.payload, ctlBuf.payload, ranked.payload, rows.payload]), [Math.ceil(K / launch.rankWg)]);
+          const got = new Uint32Array((await gpu.read(ranked, K * 8)).buffer);
+          const sums = await gpu.read(rows, K * 4);
+          for (let i = 0; i < K; i++) {
+            const key = (j: number) => (byS ? (w[(i * K + j) * 2] > JACOBI_TOL ? w[(i * K + j) * 2 + 1] : 0) : w[(i * K + j) * 2]);
+            const others = [...Array(K).keys()].filter((j) => j !== i && !Number.isNaN(key(j)));
+            const want = others.sort((x, y) => key(y) - key(x) || x - y).slice(0, 8);
+            const hasNaN = [...Array(K).keys()].some((j) => Number.isNaN(w[(i * K + j) * 2]));
+            if (!hasNaN) expect(Array.from(got.subarray(i * 8, i * 8 + 8)), `row ${i} of K = ${K}, keys ${[...Array(K).keys()].map(key).join(",")}`).toEqual([...want, ...Array(8 - want.length).fill(NONE)]);
+            const row = [...Array(K).keys()].map((j) => [w[(i * K + j) * 2], w[(i * K + j) * 2 + 1]]);
+            expectClose([sums[i * 4]], [row.reduce((t, [, ss]) => t + ss, 0)], 1e-5, 1e-6);
+            expect(sums[i * 4 + 2]).toBe(hasNaN ? 1 : 0);
+            if (!hasNaN) expect(sums[i * 4 + 1]).toBe(Math.fround(Math.max(0, ...row.map(([rr]) => rr))));
+          }
+          for (const b of [wBuf, ctlBuf, ranked, rows]) gpu.free(b);
+        }
+      }
     });
   }
 });

@@ -1,16 +1,17 @@
 // eigh on WebGPU: a parallel block Jacobi with dynamic (heaviest-first) pairing (shaders/eigh.*.wgsl).
-// Indices come in groups of G = 4; before each step eigh.match pairs the K = m/G groups by their weights
-// (the off-diagonal mass between two groups in the bulk of a run, then the largest relative entry),
-// heaviest first, giving K/2 disjoint pair blocks of 8 indices. eigh.solve sweeps each pair block's 8×8
+// Indices come in groups of G = 4; before each step eigh.rank lists each group's heaviest partners by the
+// weights (the off-diagonal mass between two groups in the bulk of a run, then the largest relative entry)
+// and eigh.match pairs the K = m/G groups from those lists, heaviest first, giving K/2 disjoint pair blocks
+// of 8 indices. eigh.solve sweeps each pair block's 8×8
 // part of A once in registers (28 Rutishauser rotations, the Demmel–Veselić test) and stores their
 // product Q as D = Q − I; eigh.block applies Qpᵀ·Qr to the other 8×8 blocks of A (lower triangle, in
-// place) and Q to V, and both keep the weights of the blocks they change. Same flops per step as the cyclic round-robin order it replaced, but where that
-// needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian)
+// place) and Q to V, and both keep the weights of the blocks they change. Same flops per step as the
+// cyclic round-robin order it replaced, but where that needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian)
 // sweeps' worth of steps (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed access is a
 // per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
 // Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), the first weights, then up to
-// MAX_SWEEPS·(K − 1) steps of three dispatches (match, then solve and block as indirect dispatches whose
-// workgroup counts match writes): after convergence the rest of the encoded steps are empty. eigh.collect
+// MAX_SWEEPS·(K − 1) steps of four dispatches (rank and match, then solve and block as indirect dispatches
+// whose workgroup counts match writes): after convergence the rest of the encoded steps are empty. eigh.collect
 // copies V out with signs fixed; the eigenvalues are the Rayleigh quotients of those vectors (see
 // eighGpu), and eigh.order sorts the pairs. No readback: the status (NaN/Inf input, no convergence) is
 // checked at the next readback through `deferCheck`.
@@ -26,6 +27,7 @@ import jacobiWgsl from '../../../shaders/eigh.jacobi.wgsl?raw';
 import solveWgsl from '../../../shaders/eigh.solve.wgsl?raw';
 import blockWgsl from '../../../shaders/eigh.block.wgsl?raw';
 import weightsWgsl from '../../../shaders/eigh.weights.wgsl?raw';
+import rankWgsl from '../../../shaders/eigh.rank.wgsl?raw';
 import matchWgsl from '../../../shaders/eigh.match.wgsl?raw';
 import initWgsl from '../../../shaders/eigh.init.wgsl?raw';
 import collectWgsl from '../../../shaders/eigh.collect.wgsl?raw';
@@ -41,24 +43,25 @@ export const JACOBI_TOL = 1.2e-7;
 
 /**
  * Launch shapes of the Jacobi kernels: eigh.solve's workgroup size, eigh.block's pair blocks per
- * invocation (a run along one block row) and workgroup size, eigh.match's workgroup size (one workgroup).
+ * invocation (a run along one block row) and workgroup size, eigh.rank's workgroup size (one invocation per
+ * group), eigh.match's workgroup size (one workgroup).
  * CPU drivers (`WebGPUBackend.cpuDriver`) run one workgroup per core, 4 lanes at a time, and switch between
  * a workgroup's SIMD groups at every barrier: there the solve's m/8 invocations must still make several
- * workgroups, runs of 8 blocks load each Dp once, and the pairing is fastest on one SIMD group (0.65 ms for
- * 126 groups against 1.2 ms with 64 invocations; development microbenchmarks on SwiftShader). GPUs want many
- * invocations and wide workgroups: one block per invocation, a 256-wide pairing (whose first pass is one
- * row per invocation). The GPU shapes are not yet measured (no GPU was available to this work); the tests
+ * workgroups, runs of 8 blocks load each Dp once, the ranking's rows spread over every core, and the
+ * pairing's rounds are fastest on one SIMD group (development microbenchmarks on SwiftShader). GPUs want
+ * many invocations and wide workgroups: one block per invocation, a 256-wide pairing. The GPU shapes are not yet measured (no GPU was available to this work); the tests
  * run them on SwiftShader too.
  */
 export interface JacobiLaunch {
   solveWg: number;
   blockRun: number;
   blockWg: number;
+  rankWg: number;
   matchWg: number;
 }
 export const JACOBI_LAUNCH = {
-  cpu: { solveWg: 4, blockRun: 8, blockWg: 16, matchWg: 4 },
-  gpu: { solveWg: 64, blockRun: 1, blockWg: 64, matchWg: 256 },
+  cpu: { solveWg: 4, blockRun: 8, blockWg: 16, rankWg: 4, matchWg: 4 },
+  gpu: { solveWg: 64, blockRun: 1, blockWg: 64, rankWg: 64, matchWg: 256 },
 } satisfies Record<string, JacobiLaunch>;
 let forcedLaunch: JacobiLaunch | null = null;
 /** Internal (tests): use `launch` on every adapter, or each adapter's own again with null. */
@@ -66,8 +69,11 @@ export function forceJacobiLaunch(launch: JacobiLaunch | null): void {
   forcedLaunch = launch;
 }
 const launchFor = (gpu: WebGPUBackend): JacobiLaunch => forcedLaunch ?? (gpu.cpuDriver ? JACOBI_LAUNCH.cpu : JACOBI_LAUNCH.gpu);
-/** Rounds of proposals in eigh.match before the rest pair in index order (random weights need about 7). */
+/** Rounds of proposals in eigh.match before the rest pair in index order (the random 500×500 matrix of
+ * bench/eigh.mjs used 9.8 per step on average, counted in a development build). */
 const MATCH_ROUNDS = 16;
+/** Partners eigh.rank lists per group (its two vec4s); eigh.match rescans a row only once all are paired. */
+const RANKED = 8;
 /** Workspaces kept (one per padded size and launch shape, least recently used dropped first). */
 const MAX_WORKSPACES = 4;
 
@@ -103,11 +109,11 @@ const sizes = (m: number, l: JacobiLaunch) => {
   const [bx, by] = groups1d(runs, l.blockWg);
   return {
     M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
-    TOL: JACOBI_TOL, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / l.solveWg), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
+    TOL: JACOBI_TOL, RANKED, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / l.solveWg), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
   };
 };
 /** A launch shape as a key part ("4.8.16.4"). */
-const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.matchWg].join('.');
+const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.rankWg, l.matchWg].join('.');
 const jacobi = (
   name: string,
   m: number,
@@ -125,8 +131,10 @@ const solveKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('solve', m
 const blockKernel = (m: number, l: JacobiLaunch): GpuKernel =>
   jacobi('block', m, l, blockWgsl, { RUN: l.blockRun, WG: l.blockWg }, [4, 3], body().block);
 const weightsKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('weights', m, l, weightsWgsl, {}, [1, 2]);
+/** eigh.rank for padded size m (exported for its test). */
+export const rankKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('rank', m, l, rankWgsl, { WG: l.rankWg }, [2, 2]);
 const matchKernel = (m: number, l: JacobiLaunch): GpuKernel =>
-  jacobi('match', m, l, matchWgsl, { WG: l.matchWg, ROUNDS: MATCH_ROUNDS }, [1, 4]);
+  jacobi('match', m, l, matchWgsl, { WG: l.matchWg, ROUNDS: MATCH_ROUNDS }, [3, 3]);
 const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2]);
 const collectKernel = (): GpuKernel => gpuKernel('eigh:collect', collectWgsl, {}, [2, 2]);
 const orderKernel = (): GpuKernel => gpuKernel('eigh:order', orderWgsl, {}, [2, 2]);
@@ -138,6 +146,7 @@ interface Workspace {
   solveKernel: GpuKernel;
   blockKernel: GpuKernel;
   weightsKernel: GpuKernel;
+  rankKernel: GpuKernel;
   matchKernel: GpuKernel;
   a: GPUBuffer;
   v: GPUBuffer;
@@ -150,13 +159,15 @@ interface Workspace {
   turning: GPUBuffer;
   /** eigh.block's runs (see blockRuns), fixed per size. */
   runs: GPUBuffer;
-  /** The group pairs' weights (K×K pairs (r, s)), the current step's pairing, and eigh.match's scratch. */
+  /** The group pairs' weights (K×K pairs (r, s)), each group's ranked partners and row sums, the pairing. */
   w: GPUBuffer;
+  ranked: GPUBuffer;
+  rows: GPUBuffer;
   pairs: GPUBuffer;
-  candidates: GPUBuffer;
   solve: GPUBindGroup;
   block: GPUBindGroup;
   weights: GPUBindGroup;
+  rank: GPUBindGroup;
   match: GPUBindGroup;
 }
 
@@ -176,7 +187,7 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
     const [oldM, old] = byM.entries().next().value!;
     byM.delete(oldM);
     gpu.flush(); // recorded commands may use its buffers: submit them first (destroy waits for the GPU)
-    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.runs, old.w, old.pairs, old.candidates]) b.destroy();
+    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.runs, old.w, old.ranked, old.rows, old.pairs]) b.destroy();
   }
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
@@ -185,16 +196,17 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
   const groups = m / G;
   const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32), buffer(32, Usage.INDIRECT)];
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
-  const [w, pairList, candidates] = [buffer(groups * groups * 8), buffer(pairs * 8), buffer(groups * 16)];
+  const [w, ranked, rows, pairList] = [buffer(groups * groups * 8), buffer(groups * RANKED * 4), buffer(groups * 16), buffer(pairs * 8)];
   const runList = blockRuns(pairs, l.blockRun);
   const runs = buffer(runList.byteLength);
   device.queue.writeBuffer(runs, 0, runList);
-  const [solve, block, weights, match] = [solveKernel(m, l), blockKernel(m, l), weightsKernel(m, l), matchKernel(m, l)];
+  const [solve, block, weights, rank, match] = [solveKernel(m, l), blockKernel(m, l), weightsKernel(m, l), rankKernel(m, l), matchKernel(m, l)];
   const ws: Workspace = {
     steps: groups - 1,
     solveKernel: solve,
     blockKernel: block,
     weightsKernel: weights,
+    rankKernel: rank,
     matchKernel: match,
     a,
     v,
@@ -204,12 +216,14 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
     turning,
     runs,
     w,
+    ranked,
+    rows,
     pairs: pairList,
-    candidates,
     solve: gpu.bindGroup(solve, [pairList, a, v, dq, turning, w]),
     block: gpu.bindGroup(block, [pairList, dq, turning, runs, a, v, w]),
     weights: gpu.bindGroup(weights, [a, w, ctl]),
-    match: gpu.bindGroup(match, [w, pairList, ctl, args, candidates]),
+    rank: gpu.bindGroup(rank, [w, ctl, ranked, rows]),
+    match: gpu.bindGroup(match, [w, ranked, rows, pairList, ctl, args]),
   };
   byM.set(key, ws);
   return ws;
@@ -241,7 +255,8 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   }
   const ws = workspace(gpu, m, launch);
   const steps = ws.steps;
-  const [solve, block, weights, match] = [ws.solveKernel, ws.blockKernel, ws.weightsKernel, ws.matchKernel];
+  const [solve, block, weights, rank, match] = [ws.solveKernel, ws.blockKernel, ws.weightsKernel, ws.rankKernel, ws.matchKernel];
+  const rankGroups = [Math.ceil(m / G / launch.rankWg)];
   const status = gpu.alloc(2);
   const unordered = empty(x.backend, x.shape);
   const before = gpu.stats.dispatches;
@@ -249,11 +264,13 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
     gpu.run(initKernel(), [gpuBuffer(x), ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
     gpu.encode(weights, ws.weights, groups1d((m / G) ** 2, 64));
     for (let s = 0; s < MAX_SWEEPS * steps; s++) {
+      gpu.encode(rank, ws.rank, rankGroups);
       gpu.encode(match, ws.match, [1]);
       gpu.encodeIndirect(solve, ws.solve, ws.args, 0);
       gpu.encodeIndirect(block, ws.block, ws.args, 16);
     }
-    gpu.encode(match, ws.match, [1]); // the last test: flags a run still open
+    gpu.encode(rank, ws.rank, rankGroups); // the last test: flags a run still open
+    gpu.encode(match, ws.match, [1]);
     gpu.run(collectKernel(), [ws.v, ws.ctl, gpuBuffer(unordered), status.payload], uniformWords([n, m, b * n * n, b]), [Math.ceil(n / 64)]);
   }
   const quotients = rayleighQuotients(x, unordered);
