@@ -9,9 +9,10 @@
 // cyclic round-robin order it replaced, but where that needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian)
 // sweeps' worth of steps (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed access is a
 // per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
-// Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), the first weights, then up to
-// MAX_SWEEPS·(K − 1) steps of four dispatches (rank and match, then solve and block as indirect dispatches
-// whose workgroup counts match writes): after convergence the rest of the encoded steps are empty. eigh.collect
+// Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), the first weights and ranking,
+// then up to MAX_SWEEPS·(K − 1) steps of four dispatches (match, then solve, block and the next step's rank
+// as indirect dispatches whose workgroup counts match writes): after convergence the rest of the encoded
+// steps are empty (a direct rank dispatch there cost ~0.05 ms per step on SwiftShader). eigh.collect
 // copies V out with signs fixed; the eigenvalues are the Rayleigh quotients of those vectors (see
 // eighGpu), and eigh.order sorts the pairs. No readback: the status (NaN/Inf input, no convergence) is
 // checked at the next readback through `deferCheck`.
@@ -110,6 +111,7 @@ const sizes = (m: number, l: JacobiLaunch) => {
   return {
     M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
     TOL: JACOBI_TOL, RANKED, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / l.solveWg), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
+    RANK_GROUPS: Math.ceil(K / l.rankWg),
   };
 };
 /** A launch shape as a key part ("4.8.16.4"). */
@@ -194,7 +196,7 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
   const buffer = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, bytes), usage: storage | extra });
   const pairs = m / B;
   const groups = m / G;
-  const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32), buffer(32, Usage.INDIRECT)];
+  const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32), buffer(48, Usage.INDIRECT)];
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
   const [w, ranked, rows, pairList] = [buffer(groups * groups * 8), buffer(groups * RANKED * 4), buffer(groups * 16), buffer(pairs * 8)];
   const runList = blockRuns(pairs, l.blockRun);
@@ -263,14 +265,14 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   for (let b = 0; b < batch; b++) {
     gpu.run(initKernel(), [gpuBuffer(x), ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
     gpu.encode(weights, ws.weights, groups1d((m / G) ** 2, 64));
+    gpu.encode(rank, ws.rank, rankGroups);
     for (let s = 0; s < MAX_SWEEPS * steps; s++) {
-      gpu.encode(rank, ws.rank, rankGroups);
       gpu.encode(match, ws.match, [1]);
       gpu.encodeIndirect(solve, ws.solve, ws.args, 0);
       gpu.encodeIndirect(block, ws.block, ws.args, 16);
+      gpu.encodeIndirect(rank, ws.rank, ws.args, 32); // the next step's: empty once the run is over
     }
-    gpu.encode(rank, ws.rank, rankGroups); // the last test: flags a run still open
-    gpu.encode(match, ws.match, [1]);
+    gpu.encode(match, ws.match, [1]); // the last test: flags a run still open
     gpu.run(collectKernel(), [ws.v, ws.ctl, gpuBuffer(unordered), status.payload], uniformWords([n, m, b * n * n, b]), [Math.ceil(n / 64)]);
   }
   const quotients = rayleighQuotients(x, unordered);
