@@ -2,7 +2,8 @@
 // (mapAsync, onSubmittedWorkDone, pipeline creation) they process events from a native callback that
 // re-schedules itself with setImmediate, back to back: one CPU core stays busy for the whole wait. On a CPU
 // driver (SwiftShader) that core is taken from the shader threads; on this project's 2-core machine eigh at
-// n = 500 ran 1.35× faster when the polling backed off (README, "Waiting for the GPU in Node").
+// n = 500 ran 1.33–1.40× faster when the polling backed off (bench/polling.mjs; README, "Waiting for the GPU
+// in Node").
 //
 // 'backoff' (the default in Node) lets a polling streak spin for its first SPIN_MS, so short waits keep
 // their latency, and then re-schedules it with 1 ms timers until the streak ends (a poll that does not
