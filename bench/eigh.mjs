@@ -18,6 +18,7 @@ Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]), userA
 
 const { eigh, getWebGPUBackend, hamiltonian1d, init, jacobiStats, noGrad, tensor } = await import('webgrad');
 const jax = await import('@jax-js/jax');
+const { randomSymmetric } = await import('./lib/randomSymmetric.mjs');
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -32,15 +33,6 @@ const gpuInfo = await init({ backend: 'webgpu', dawnPolling });
 const gpu = getWebGPUBackend();
 const jaxDevices = withJax ? await jax.init('webgpu') : [];
 const jaxOk = jaxDevices.includes('webgpu');
-
-/** A seeded random symmetric matrix (entries uniform in [−1, 1], symmetrised). */
-function randomSymmetric(n, seed) {
-  let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  const a = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = next();
-  return a;
-}
 
 async function hamiltonianMatrix(n) {
   await init({ backend: 'cpu' });

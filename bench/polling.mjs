@@ -9,20 +9,12 @@ process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
 const { eigh, hamiltonian1d, init, noGrad, tensor } = await import('webgrad');
+const { randomSymmetric } = await import('./lib/randomSymmetric.mjs'); // bench/eigh.mjs's matrix
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const n = Number(option('--n', '500'));
 const reps = Number(option('--reps', '3'));
-
-// The same matrix as bench/eigh.mjs: entries uniform in [−1, 1) from a fixed LCG seeded with n.
-function randomSymmetric(size, seed) {
-  let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  const a = new Float32Array(size * size);
-  for (let i = 0; i < size; i++) for (let j = 0; j <= i; j++) a[i * size + j] = a[j * size + i] = next();
-  return a;
-}
 
 const info = await init({ backend: 'webgpu' });
 const matrices = {
