@@ -2,7 +2,8 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradError } from '../src/index';
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
-import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH, JACOBI_TOL, rankKernel } from '../src/ops/eigh/jacobi';
+import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH, JACOBI_TOL, jacobiStats, paddedSize, rankKernel } from '../src/ops/eigh/jacobi';
+import { encodeTridiagonal, forceTridiagonal, tridiagonalWorkspace } from '../src/ops/eigh/tridiagonal';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';
@@ -285,6 +286,120 @@ forEachBackend((backend) => {
       const [w, v] = eigh(a);
       expect(gpu.stats.submits).toBe(submits);
       checkDecomposition(randomSymmetric(n, 5), n, await w.data(), await v.data(), backend);
+    });
+
+    it('WebGPU: the tridiagonal reduction leaves T = QᵀAQ (float64 check) with Q orthogonal, and skips tridiagonal or non-finite input', async () => {
+      const gpu = getWebGPUBackend()!;
+      const eps = 1.2e-7;
+      // 130 has five panels of 32 columns, the last one short; 3 has one column to reduce.
+      for (const n of [3, 7, 16, 33, 50, 130]) {
+        const m = paddedSize(n);
+        const a = randomSymmetric(n, 900 + n);
+        const padded = new Float32Array(m * m);
+        for (let i = 0; i < n; i++) padded.set(a.subarray(i * n, (i + 1) * n), i * m);
+        const eye = new Float32Array(m * m);
+        for (let i = 0; i < m; i++) eye[i * m + i] = 1;
+        const [A, V] = [gpu.upload(padded), gpu.upload(eye)];
+        const ws = tridiagonalWorkspace(gpu, m, A.payload, V.payload);
+        encodeTridiagonal(gpu, ws);
+        const [t, q] = [await gpu.read(A, m * m), await gpu.read(V, m * m)];
+        // T: the lower triangle holds only the diagonal and subdiagonal.
+        for (let i = 0; i < m; i++) for (let k = 0; k + 2 <= i; k++) expect(t[i * m + k], `T[${i}][${k}] of ${n}×${n}`).toBe(0);
+        const T = (i: number, k: number): number => (Math.abs(i - k) > 1 ? 0 : t[Math.max(i, k) * m + Math.min(i, k)]);
+        const A64 = (i: number, k: number): number => padded[i * m + k];
+        let norm = 0;
+        for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) norm = Math.max(norm, Math.abs(A64(i, k)));
+        // QᵀAQ − T and QᵀQ − I in float64.
+        const aq = new Float64Array(m * m);
+        for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) {
+          let s = 0;
+          for (let l = 0; l < m; l++) s += A64(i, l) * q[l * m + k];
+          aq[i * m + k] = s;
+        }
+        let resid = 0;
+        let orth = 0;
+        for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) {
+          let s = 0;
+          let o = 0;
+          for (let l = 0; l < m; l++) {
+            s += q[l * m + i] * aq[l * m + k];
+            o += q[l * m + i] * q[l * m + k];
+          }
+          resid = Math.max(resid, Math.abs(s - T(i, k)));
+          orth = Math.max(orth, Math.abs(o - (i === k ? 1 : 0)));
+        }
+        expect(resid, `‖QᵀAQ − T‖ of ${n}×${n}`).toBeLessThan(16 * eps * norm * Math.sqrt(n));
+        expect(orth, `‖QᵀQ − I‖ of ${n}×${n}`).toBeLessThan(16 * eps * Math.sqrt(n));
+        // The padding stays decoupled: Q is the identity there.
+        for (let i = n; i < m; i++) for (let k = 0; k < m; k++) expect(q[i * m + k]).toBe(i === k ? 1 : 0);
+        // Its eigenvalues are A's (the float64 reference on T).
+        const t64 = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) t64[i * n + k] = T(i, k);
+        expectClose(eighReference(t64, n).values, reference(a, n).values, 16 * eps * norm * Math.sqrt(n), 0);
+        for (const b of ws.buffers) b.destroy();
+        gpu.free(A);
+        gpu.free(V);
+      }
+      // Already tridiagonal (the stiff Hamiltonian), or with a NaN: A and V are left exactly as they were.
+      const n = 40;
+      const withNaN = randomSymmetric(n, 3);
+      withNaN[5 * n + 30] = withNaN[30 * n + 5] = NaN;
+      for (const a of [stiffHamiltonian(n), withNaN]) {
+        const m = paddedSize(n);
+        const padded = new Float32Array(m * m);
+        for (let i = 0; i < n; i++) padded.set(a.subarray(i * n, (i + 1) * n), i * m);
+        const eye = new Float32Array(m * m);
+        for (let i = 0; i < m; i++) eye[i * m + i] = 1;
+        const [A, V] = [gpu.upload(padded), gpu.upload(eye)];
+        const ws = tridiagonalWorkspace(gpu, m, A.payload, V.payload);
+        encodeTridiagonal(gpu, ws);
+        expect(Array.from(await gpu.read(A, m * m))).toEqual(Array.from(padded));
+        expect(Array.from(await gpu.read(V, m * m))).toEqual(Array.from(eye));
+        for (const b of ws.buffers) b.destroy();
+        gpu.free(A);
+        gpu.free(V);
+      }
+    });
+
+    it('WebGPU: eigh with the tridiagonal reduction at every size (random, clustered, graded, batched, stiff, NaN)', async () => {
+      forceTridiagonal(true);
+      try {
+        for (const n of [2, 3, 7, 16, 33, 64]) {
+          const a = randomSymmetric(n, 100 + n);
+          const [w, v] = eigh(tensor(a, { shape: [n, n] }));
+          checkDecomposition(a, n, await w.data(), await v.data(), backend);
+        }
+        const n = 60;
+        const clustered = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11));
+        const graded = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12));
+        for (const a of [clustered, graded]) {
+          const [w, v] = eigh(tensor(a, { shape: [n, n] }));
+          checkDecomposition(a, n, await w.data(), await v.data(), backend);
+        }
+        const mats = [0, 1, 2].map((b) => randomSymmetric(9, 500 + b));
+        const flat = new Float32Array(3 * 81);
+        mats.forEach((mat, b) => flat.set(mat, b * 81));
+        const [wb, vb] = eigh(tensor(flat, { shape: [3, 9, 9] }));
+        const [ws, vs] = [await wb.data(), await vb.data()];
+        mats.forEach((mat, b) => checkDecomposition(mat, 9, ws.subarray(b * 9, (b + 1) * 9), vs.subarray(b * 81, (b + 1) * 81), backend));
+        // A dense matrix takes fewer Jacobi steps from T; the stiff (tridiagonal) one is not reduced at all.
+        const dense = tensor(randomSymmetric(64, 164), { shape: [64, 64] });
+        await eigh(dense)[0].data();
+        const reduced = jacobiStats.lastSteps;
+        forceTridiagonal(false);
+        await eigh(dense)[0].data();
+        expect(reduced).toBeLessThan(jacobiStats.lastSteps);
+        const h = tensor(stiffHamiltonian(64), { shape: [64, 64] });
+        const [plainW, plainV] = eigh(h);
+        forceTridiagonal(true);
+        const [triW, triV] = eigh(h);
+        expect(Array.from(await triW.data())).toEqual(Array.from(await plainW.data()));
+        expect(Array.from(await triV.data())).toEqual(Array.from(await plainV.data()));
+        const [bad] = eigh(tensor([[1, 2, NaN], [2, 1, 0], [NaN, 0, 3]]));
+        await expect(bad.data()).rejects.toThrow(/eigh.*NaN or Inf/);
+      } finally {
+        forceTridiagonal(null);
+      }
     });
 
     it('WebGPU: eigh.rank lists each group\'s 8 heaviest partners (ties by index) and sums its row', async () => {

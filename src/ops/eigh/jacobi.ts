@@ -24,6 +24,7 @@ import { noGrad } from '../../autograd/node';
 import { Tensor, tidy } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { B, blockBody, G, solveBody } from './unroll';
+import { encodeTridiagonal, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
 import jacobiWgsl from '../../../shaders/eigh.jacobi.wgsl?raw';
 import solveWgsl from '../../../shaders/eigh.solve.wgsl?raw';
 import blockWgsl from '../../../shaders/eigh.block.wgsl?raw';
@@ -171,6 +172,8 @@ interface Workspace {
   weights: GPUBindGroup;
   rank: GPUBindGroup;
   match: GPUBindGroup;
+  /** The tridiagonal reduction's own buffers (made on first use). */
+  tri?: TridiagonalWorkspace;
 }
 
 const workspaces = new WeakMap<WebGPUBackend, Map<string, Workspace>>();
@@ -189,7 +192,7 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
     const [oldM, old] = byM.entries().next().value!;
     byM.delete(oldM);
     gpu.flush(); // recorded commands may use its buffers: submit them first (destroy waits for the GPU)
-    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.runs, old.w, old.ranked, old.rows, old.pairs]) b.destroy();
+    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.runs, old.w, old.ranked, old.rows, old.pairs, ...(old.tri?.buffers ?? [])]) b.destroy();
   }
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
@@ -264,6 +267,7 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   const before = gpu.stats.dispatches;
   for (let b = 0; b < batch; b++) {
     gpu.run(initKernel(), [gpuBuffer(x), ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
+    if (useTridiagonal(n)) encodeTridiagonal(gpu, (ws.tri ??= tridiagonalWorkspace(gpu, m, ws.a, ws.v)));
     gpu.encode(weights, ws.weights, groups1d((m / G) ** 2, 64));
     gpu.encode(rank, ws.rank, rankGroups);
     for (let s = 0; s < MAX_SWEEPS * steps; s++) {

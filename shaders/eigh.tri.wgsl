@@ -1,0 +1,64 @@
+// Shared by eigh's tridiagonal reduction (prepended to eigh.tri.reduce.wgsl and eigh.tri.q.wgsl): before a
+// Jacobi run, A (lower triangle, padded size M) is reduced to tridiagonal T = Qᵀ A Q by Householder
+// reflectors, blocked as LAPACK's sytrd/latrd: panels of NB columns, each column's reflector from a
+// symmetric matrix–vector product with the panel's pending rank-2 corrections, and one rank-2·NB update
+// of the trailing matrix per panel. Q is then accumulated into V (which starts as I), so the Jacobi run
+// rotates T and V = Q·(T's eigenvectors). A dense random 500×500 matrix needs 441 Jacobi steps from T
+// against 789 from A (bench/eigh.mjs), each ~5 ms on SwiftShader.
+//
+// Every kernel has the same bindings; the uniform says which column or panel a dispatch works on. All but
+// check and plan are indirect dispatches whose counts plan writes: zero when A is already tridiagonal (the
+// 1-D Hamiltonian) or not finite (left to the Jacobi run, which reports it).
+
+const M: u32 = {{M}}u;   // padded size
+const NB: u32 = {{NB}}u; // columns per panel
+const NP: u32 = {{NP}}u; // panels
+const COLUMN_WG: u32 = {{COLUMN_WG}}u;
+const COLUMN_ROWS: u32 = {{COLUMN_ROWS}}u; // rows per invocation of eigh.tri's column kernel
+const COLUMN_GROUPS: u32 = {{COLUMN_GROUPS}}u;
+const SYMV_WG: u32 = {{SYMV_WG}}u;
+const REFLECT_WG: u32 = {{REFLECT_WG}}u;
+const PARTS: u32 = 1u + 2u * NB; // a column workgroup's partial sums: σ, Yᵀx, Wᵀx
+const SYMV_BASE: u32 = COLUMN_GROUPS * PARTS; // then one partial pᵀv per symv workgroup
+
+struct Params {
+  c: u32,  // the column (panel kernels: the first column after the panel)
+  p0: u32, // the panel's first column
+  nb: u32, // the panel's columns
+  p: u32,  // the panel
+}
+struct State {
+  flags: atomic<u32>, // bit 0: an entry below the subdiagonal is nonzero, bit 1: a non-finite entry
+  largest: atomic<u32>, // the bits of max |a_ij| (non-negative floats order as their bits)
+  on: u32,            // 1 when the reduction runs (reflect, a direct dispatch, reads it)
+  s: f32,             // A is reduced as s·A, s a power of two that keeps Σx² in range
+  tau: f32,           // the last reflector's τ, and its 1/(α − β)
+  scale: f32,
+  yv: array<f32, NB>, // Yᵀv and Wᵀv for the last reflector v (the panel's earlier columns)
+  wv: array<f32, NB>,
+}
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> a: array<f32, {{MM}}>;
+@group(0) @binding(2) var<storage, read_write> q: array<f32, {{MM}}>; // V of the Jacobi run
+@group(0) @binding(3) var<storage, read_write> y: array<f32, {{YS}}>; // each panel's reflectors, M×NB row-major
+@group(0) @binding(4) var<storage, read_write> w: array<f32, {{WS}}>; // the panel's W (M×NB); Y·T when forming Q
+@group(0) @binding(5) var<storage, read_write> tt: array<f32, {{TS}}>; // each panel's T (NB×NB, upper)
+// Indirect workgroup counts (x, y, z) of the dispatches, written by plan (all zero when A is not reduced,
+// so nothing but check and plan runs) and by reflect (symv's, zero when τ = 0). Only plan and reflect
+// get the real buffer here: a dispatch may not write the buffer it takes its counts from.
+@group(0) @binding(6) var<storage, read_write> args: array<u32, {{ARGS}}>;
+// Partial sums, then the last symv's product p from PV on; Yᵀ·Q when forming Q.
+@group(0) @binding(7) var<storage, read_write> part: array<f32, {{PS}}>;
+const PV: u32 = {{PV}}u;
+@group(0) @binding(8) var<storage, read_write> st: State;
+
+// Slots of args (3 words each): then per panel p, SLOT_PANEL + 4p + (update, qz, qx, qupdate).
+const SLOT_COLUMN: u32 = 0u;
+const SLOT_ROWS: u32 = 1u; // prescale and finish
+const SLOT_SYMV: u32 = 2u;
+const SLOT_PANEL: u32 = 3u;
+
+/** Symv workgroups for column c: row quads from (c + 1)/4 on. */
+fn symv_groups(c: u32) -> u32 {
+  return (M / 4u - (c + 1u) / 4u + SYMV_WG - 1u) / SYMV_WG;
+}

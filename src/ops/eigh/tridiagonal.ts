@@ -1,0 +1,132 @@
+// eigh on WebGPU, before the Jacobi run: Householder reduction of A to tridiagonal T = QᵀAQ with V ← Q
+// (shaders/eigh.tri*.wgsl, LAPACK's blocked sytrd/latrd). The Jacobi run then needs far fewer steps on
+// dense input: 441 instead of 789 for the random 500×500 matrix of bench/eigh.mjs. Input that is already
+// tridiagonal (the 1-D Hamiltonian) or not finite skips it on the GPU (the kernels return at once).
+// ~3 dispatches per column plus 5 per panel of NB columns, encoded once per matrix, no readback.
+import { Usage } from '../../backend/webgpu/bufferPool';
+import { GpuKernel } from '../../backend/webgpu/kernel';
+import { WebGPUBackend } from '../../backend/webgpu/webgpuBackend';
+import { gpuKernel } from '../util';
+import triWgsl from '../../../shaders/eigh.tri.wgsl?raw';
+import reduceWgsl from '../../../shaders/eigh.tri.reduce.wgsl?raw';
+import qWgsl from '../../../shaders/eigh.tri.q.wgsl?raw';
+
+/** Columns per panel (one rank-2·NB update of the trailing matrix each). */
+const NB = 16;
+const COLUMN_WG = 8;
+/** Rows per invocation of the column kernel (its partial sums are reduced once per workgroup). */
+const COLUMN_ROWS = 8;
+const SYMV_WG = 16;
+const REFLECT_WG = 4;
+/** Bytes between two dispatches' parameters (WebGPU's minUniformBufferOffsetAlignment). */
+const SLOT = 256;
+
+/** Reduce first from this size on (smaller matrices converge in a few Jacobi sweeps anyway). */
+export const TRIDIAGONAL_FROM = 96;
+let forced: boolean | null = null;
+/** Internal (tests): reduce at every size (true), never (false), or by size again (null). */
+export function forceTridiagonal(on: boolean | null): void {
+  forced = on;
+}
+export const useTridiagonal = (n: number): boolean => forced ?? n >= TRIDIAGONAL_FROM;
+
+interface Panel {
+  p0: number;
+  nb: number;
+}
+const panelsOf = (m: number): Panel[] => {
+  const panels: Panel[] = [];
+  for (let p0 = 0; p0 < m - 2; p0 += NB) panels.push({ p0, nb: Math.min(NB, m - 2 - p0) });
+  return panels;
+};
+const symvGroups = (m: number, c: number): number => Math.ceil((m / 4 - Math.floor((c + 1) / 4)) / SYMV_WG);
+
+/** Slots of eigh.tri.wgsl's indirect arguments (3 words each). */
+const Slot = { column: 0, rows: 1, symv: 2, panel: 3 } as const;
+const PANEL_SLOTS = 4; // update, qz, qx, qupdate
+
+const sizes = (m: number) => {
+  const np = Math.max(1, panelsOf(m).length);
+  const columnGroups = Math.ceil(m / (COLUMN_WG * COLUMN_ROWS));
+  const parts = columnGroups * (1 + 2 * NB) + symvGroups(m, 0);
+  return {
+    M: m, MM: m * m, NB, NP: np, COLUMN_WG, COLUMN_ROWS, COLUMN_GROUPS: columnGroups, SYMV_WG, REFLECT_WG,
+    YS: np * m * NB, WS: m * NB, TS: np * NB * NB, PV: Math.max(parts, NB * m), PS: Math.max(parts, NB * m) + m, ARGS: 3 * (Slot.panel + PANEL_SLOTS * np),
+  };
+};
+
+/** Entry point `entry` of eigh.tri.reduce or eigh.tri.q at padded size m (all share one layout). */
+const kernel = (m: number, entry: string): GpuKernel =>
+  gpuKernel(`eigh:tri:${entry}:${m}`, `${triWgsl}\n${entry.startsWith('q') ? qWgsl : reduceWgsl}`, sizes(m), [0, 8], true, entry);
+
+/** Buffers and bind groups of the reduction at one padded size, sharing the Jacobi workspace's A and V. */
+export interface TridiagonalWorkspace {
+  m: number;
+  /** The indirect dispatch arguments. */
+  args: GPUBuffer;
+  buffers: GPUBuffer[];
+  /** One bind group per slot of parameters (column c of a panel, or a panel's end); `writers` bind the
+   * indirect arguments (plan, reflect), `groups` a stand-in (every other kernel is dispatched from them). */
+  groups: GPUBindGroup[];
+  writers: GPUBindGroup[];
+}
+
+export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, a: GPUBuffer, v: GPUBuffer): TridiagonalWorkspace {
+  const s = sizes(m);
+  const device = gpu.device;
+  const storage = Usage.STORAGE | Usage.COPY_DST;
+  const buffer = (words: number): GPUBuffer => device.createBuffer({ size: Math.max(16, words * 4), usage: storage });
+  const args = device.createBuffer({ size: s.ARGS * 4, usage: storage | Usage.INDIRECT });
+  const [y, w, t, noArgs, part, state] = [buffer(s.YS), buffer(s.WS), buffer(s.TS), buffer(s.ARGS), buffer(s.PS), buffer(6 + 2 * NB)];
+  const slots: number[] = [];
+  panelsOf(m).forEach(({ p0, nb }, p) => {
+    for (let j = 0; j <= nb; j++) slots.push(p0 + j, p0, nb, p);
+  });
+  if (slots.length === 0) slots.push(0, 0, 0, 0);
+  const count = slots.length / 4;
+  const params = device.createBuffer({ size: count * SLOT, usage: Usage.UNIFORM | Usage.COPY_DST });
+  const data = new Uint32Array((count * SLOT) / 4);
+  for (let k = 0; k < count; k++) data.set(slots.slice(4 * k, 4 * k + 4), (k * SLOT) / 4);
+  device.queue.writeBuffer(params, 0, data);
+  const any = kernel(m, 'check');
+  const group = (k: number, argsOrNot: GPUBuffer): GPUBindGroup =>
+    gpu.bindGroup(any, [a, v, y, w, t, argsOrNot, part, state], { buffer: params, offset: k * SLOT, size: 16 });
+  const groups = Array.from({ length: count }, (_, k) => group(k, noArgs));
+  const writers = Array.from({ length: count }, (_, k) => group(k, args));
+  return { m, args, buffers: [y, w, t, noArgs, part, state, args, params], groups, writers };
+}
+
+/** Encodes the reduction of the Jacobi workspace's A (V = I) to tridiagonal T, V ← Q. */
+export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
+  const m = ws.m;
+  const k = (entry: string): GpuKernel => kernel(m, entry);
+  const indirect = (entry: string, group: GPUBindGroup, slot: number): void =>
+    gpu.encodeIndirect(k(entry), group, ws.args, 3 * slot * 4);
+  const first = ws.groups[0];
+  gpu.encode(k('check'), first, [Math.ceil(m / 64)]);
+  gpu.encode(k('plan'), ws.writers[0], [1]);
+  indirect('prescale', first, Slot.rows);
+  const panels = panelsOf(m);
+  const ends: number[] = []; // each panel's last slot of parameters
+  let slot = 0;
+  panels.forEach(({ nb }, p) => {
+    for (let j = 0; j < nb; j++, slot++) {
+      const g = ws.groups[slot];
+      indirect('column', g, Slot.column);
+      gpu.encode(k('reflect'), ws.writers[slot], [1]); // writes symv's count
+      indirect('symv', g, Slot.symv);
+    }
+    ends.push(slot);
+    const end = ws.groups[slot++];
+    indirect('column', end, Slot.column);
+    indirect('update', end, Slot.panel + PANEL_SLOTS * p);
+  });
+  indirect('finish', first, Slot.rows);
+  for (let p = panels.length - 1; p >= 0; p--) {
+    const g = ws.groups[ends[p]];
+    const base = Slot.panel + PANEL_SLOTS * p;
+    indirect('qz', g, base + 1);
+    indirect('qx', g, base + 2);
+    indirect('qupdate', g, base + 3);
+  }
+}
