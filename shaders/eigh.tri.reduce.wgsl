@@ -212,7 +212,8 @@ fn sign_of(x: f32) -> f32 {
 var<workgroup> red_symv: array<f32, SYMV_WG>;
 
 // p = A₂₂·v − W·(Vᵀv) − V·(Wᵀv) over rows ≥ c + 1 (A₂₂ as the panel started, read from its lower
-// triangle), four rows per invocation; V's column j ← v; a partial pᵀv per workgroup.
+// triangle), eight rows per invocation (each v_k loaded once for eight products); V's column j ← v; a
+// partial pᵀv per workgroup.
 @compute @workgroup_size(SYMV_WG)
 fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
@@ -220,24 +221,31 @@ fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   let j = c - params.p0;
   let yb = params.p * M * NB;
   let scale = st.scale;
-  let i0 = ((c + 1u) / 4u + gid.x) * 4u;
+  let i0 = ((c + 1u) / 8u + gid.x) * 8u;
   var partial = 0.0;
   if (i0 < M) {
-    var s = vec4<f32>(0.0);
+    var lo = vec4<f32>(0.0); // rows i0 … i0 + 3
+    var hi = vec4<f32>(0.0); // rows i0 + 4 … i0 + 7
     for (var k = c + 1u; k < i0; k++) {
-      s += v_at(k, c, scale) * vec4<f32>(a[i0 * M + k], a[(i0 + 1u) * M + k], a[(i0 + 2u) * M + k], a[(i0 + 3u) * M + k]);
+      let vk = v_at(k, c, scale);
+      lo += vk * vec4<f32>(a[i0 * M + k], a[(i0 + 1u) * M + k], a[(i0 + 2u) * M + k], a[(i0 + 3u) * M + k]);
+      hi += vk * vec4<f32>(a[(i0 + 4u) * M + k], a[(i0 + 5u) * M + k], a[(i0 + 6u) * M + k], a[(i0 + 7u) * M + k]);
     }
-    for (var k = max(i0, c + 1u); k < i0 + 4u; k++) {
-      s += v_at(k, c, scale) * vec4<f32>(lower(i0, k), lower(i0 + 1u, k), lower(i0 + 2u, k), lower(i0 + 3u, k));
+    for (var k = max(i0, c + 1u); k < i0 + 8u; k++) {
+      let vk = v_at(k, c, scale);
+      lo += vk * vec4<f32>(lower(i0, k), lower(i0 + 1u, k), lower(i0 + 2u, k), lower(i0 + 3u, k));
+      hi += vk * vec4<f32>(lower(i0 + 4u, k), lower(i0 + 5u, k), lower(i0 + 6u, k), lower(i0 + 7u, k));
     }
-    for (var k = i0 + 4u; k < M; k++) {
+    for (var k = i0 + 8u; k < M; k++) {
+      let vk = v_at(k, c, scale);
       let row = k * M + i0;
-      s += v_at(k, c, scale) * vec4<f32>(a[row], a[row + 1u], a[row + 2u], a[row + 3u]);
+      lo += vk * vec4<f32>(a[row], a[row + 1u], a[row + 2u], a[row + 3u]);
+      hi += vk * vec4<f32>(a[row + 4u], a[row + 5u], a[row + 6u], a[row + 7u]);
     }
-    for (var r = 0u; r < 4u; r++) {
+    for (var r = 0u; r < 8u; r++) {
       let i = i0 + r;
       if (i >= c + 1u) {
-        var p = s[r];
+        var p = select(hi[r % 4u], lo[r % 4u], r < 4u);
         for (var t = 0u; t < j; t++) { p -= w[i * NB + t] * st.yv[t] + y[yb + i * NB + t] * st.wv[t]; }
         let v = v_at(i, c, scale);
         part[PV + i] = p;

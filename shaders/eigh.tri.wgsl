@@ -58,7 +58,7 @@ const SLOT_ROWS: u32 = 1u; // prescale and finish
 const SLOT_SYMV: u32 = 2u;
 const SLOT_PANEL: u32 = 3u;
 
-/** Symv workgroups for column c: row quads from (c + 1)/4 on. */
+/** Symv workgroups for column c: eight rows per invocation from row (c + 1) rounded down to 8 on. */
 fn symv_groups(c: u32) -> u32 {
-  return (M / 4u - (c + 1u) / 4u + SYMV_WG - 1u) / SYMV_WG;
+  return (M / 8u - (c + 1u) / 8u + SYMV_WG - 1u) / SYMV_WG;
 }

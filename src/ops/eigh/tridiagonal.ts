@@ -16,13 +16,13 @@ const NB = 16;
 const COLUMN_WG = 8;
 /** Rows per invocation of the column kernel (its partial sums are reduced once per workgroup). */
 const COLUMN_ROWS = 8;
-const SYMV_WG = 16;
+const SYMV_WG = 8;
 const REFLECT_WG = 4;
 /** Bytes between two dispatches' parameters (WebGPU's minUniformBufferOffsetAlignment). */
 const SLOT = 256;
 
 /** Reduce first from this size on (smaller matrices converge in a few Jacobi sweeps anyway). */
-export const TRIDIAGONAL_FROM = 96;
+export const TRIDIAGONAL_FROM = 128;
 let forced: boolean | null = null;
 /** Internal (tests): reduce at every size (true), never (false), or by size again (null). */
 export function forceTridiagonal(on: boolean | null): void {
@@ -39,7 +39,7 @@ const panelsOf = (m: number): Panel[] => {
   for (let p0 = 0; p0 < m - 2; p0 += NB) panels.push({ p0, nb: Math.min(NB, m - 2 - p0) });
   return panels;
 };
-const symvGroups = (m: number, c: number): number => Math.ceil((m / 4 - Math.floor((c + 1) / 4)) / SYMV_WG);
+const symvGroups = (m: number, c: number): number => Math.ceil((m / 8 - Math.floor((c + 1) / 8)) / SYMV_WG);
 
 /** Slots of eigh.tri.wgsl's indirect arguments (3 words each). */
 const Slot = { column: 0, rows: 1, symv: 2, panel: 3 } as const;
