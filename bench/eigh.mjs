@@ -86,7 +86,7 @@ async function webgradCpu(a, n) {
     w.dispose();
     v.dispose();
     return values;
-  }, reps, 1);
+  }, reps, 3); // V8 optimises the hot loops over the first calls
   A.dispose();
   await init({ backend: 'webgpu' });
   return r;
@@ -112,7 +112,7 @@ const ratio = (a, b) => {
 };
 const err = (e) => (e === undefined ? '—' : `${e[0].toExponential(1)} (${e[1].toExponential(1)})`);
 
-console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, CPU mean of ${reps} after a warm-up; Dawn polling: ${dawnPolling}`);
+console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, CPU mean of ${reps} after 3 warm-up runs; Dawn polling: ${dawnPolling}`);
 console.log(jaxOk ? `jax-js ${withJax500 ? '' : '(skipped at n = 500; --with-jax-500 runs it) '}on the same adapter` : 'jax-js: skipped');
 console.log('');
 console.log('| n | matrix | webgrad WebGPU | steps (sweeps) | dispatches | error (Δλ₀) | jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |');

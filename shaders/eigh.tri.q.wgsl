@@ -18,7 +18,7 @@ fn qz(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // U = Yᵀ·V₂₂ into part (NB×M, row t = reflector t): one invocation per 4 columns (x) and 8 reflectors (y).
-@compute @workgroup_size(16)
+@compute @workgroup_size(TILE_WG)
 fn qx(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r0 = params.p0 + 1u;
   let c0 = (r0 / 4u + gid.x) * 4u;
@@ -60,7 +60,7 @@ fn qx(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // V₂₂ −= Z·U, a 4×4 tile per invocation (x: column quad, y: row quad).
-@compute @workgroup_size(16)
+@compute @workgroup_size(TILE_WG)
 fn qupdate(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r0 = params.p0 + 1u;
   let c0 = (r0 / 4u + gid.x) * 4u;

@@ -46,10 +46,10 @@ fn plan() {
     let tq = M / 4u - (p0 + nb) / 4u; // row quads of the trailing matrix
     let tq1 = M / 4u - (p0 + 1u) / 4u; // of V₂₂
     let base = SLOT_PANEL + 4u * p;
-    set_args(base, on * ((tq * (tq + 1u) / 2u + 15u) / 16u), 1u);
+    set_args(base, on * ((tq * (tq + 1u) / 2u + TILE_WG - 1u) / TILE_WG), 1u);
     set_args(base + 1u, on * ((M - p0 - 1u + 63u) / 64u), 1u);
-    set_args(base + 2u, on * ((tq1 + 15u) / 16u), (nb + 7u) / 8u);
-    set_args(base + 3u, on * ((tq1 + 15u) / 16u), tq1);
+    set_args(base + 2u, on * ((tq1 + TILE_WG - 1u) / TILE_WG), (nb + 7u) / 8u);
+    set_args(base + 3u, on * ((tq1 + TILE_WG - 1u) / TILE_WG), tq1);
   }
 }
 
@@ -275,7 +275,7 @@ fn lower(i: u32, k: u32) -> f32 {
 
 // After a panel: A₂₂ −= V·Wᵀ + W·Vᵀ on the lower triangle from column e0 = params.c on, a 4×4 tile per
 // invocation, numbered row by row over the lower triangle of tiles.
-@compute @workgroup_size(16)
+@compute @workgroup_size(TILE_WG)
 fn update(@builtin(global_invocation_id) gid: vec3<u32>) {
   let e0 = params.c;
   let nb = params.nb;

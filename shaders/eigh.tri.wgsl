@@ -18,6 +18,7 @@ const COLUMN_ROWS: u32 = {{COLUMN_ROWS}}u; // rows per invocation of eigh.tri's 
 const COLUMN_GROUPS: u32 = {{COLUMN_GROUPS}}u;
 const SYMV_WG: u32 = {{SYMV_WG}}u;
 const REFLECT_WG: u32 = {{REFLECT_WG}}u;
+const TILE_WG: u32 = {{TILE_WG}}u; // the tiled update kernels'
 const PARTS: u32 = 1u + 2u * NB; // a column workgroup's partial sums: σ, Yᵀx, Wᵀx
 const SYMV_BASE: u32 = COLUMN_GROUPS * PARTS; // then one partial pᵀv per symv workgroup
 

@@ -3,7 +3,7 @@ import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradErr
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
 import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH, JACOBI_TOL, jacobiStats, paddedSize, rankKernel } from '../src/ops/eigh/jacobi';
-import { encodeTridiagonal, forceTridiagonal, tridiagonalWorkspace } from '../src/ops/eigh/tridiagonal';
+import { encodeTridiagonal, forceTridiagonal, TRIDIAGONAL_LAUNCH, tridiagonalWorkspace } from '../src/ops/eigh/tridiagonal';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';
@@ -265,7 +265,7 @@ forEachBackend((backend) => {
       const gpu = getWebGPUBackend()!;
       forceJacobiLaunch(gpu.cpuDriver ? JACOBI_LAUNCH.gpu : JACOBI_LAUNCH.cpu);
       try {
-        for (const n of [7, 64, 100]) {
+        for (const n of [7, 64, 100, 136]) { // 136: with the tridiagonal reduction
           const a = randomSymmetric(n, 700 + n);
           const [w, v] = eigh(tensor(a, { shape: [n, n] }));
           checkDecomposition(a, n, await w.data(), await v.data(), backend);
@@ -291,8 +291,9 @@ forEachBackend((backend) => {
     it('WebGPU: the tridiagonal reduction leaves T = QᵀAQ (float64 check) with Q orthogonal, and skips tridiagonal or non-finite input', async () => {
       const gpu = getWebGPUBackend()!;
       const eps = 1.2e-7;
-      // 130 has five panels of 32 columns, the last one short; 3 has one column to reduce.
-      for (const n of [3, 7, 16, 33, 50, 130]) {
+      // 130 has nine panels of 16 columns, the last one short; 3 has one column to reduce. Both adapter
+      // kinds' launch shapes.
+      for (const [n, launch] of [[3, 'cpu'], [7, 'gpu'], [16, 'cpu'], [33, 'gpu'], [50, 'cpu'], [130, 'cpu'], [130, 'gpu']] as const) {
         const m = paddedSize(n);
         const a = randomSymmetric(n, 900 + n);
         const padded = new Float32Array(m * m);
@@ -300,7 +301,7 @@ forEachBackend((backend) => {
         const eye = new Float32Array(m * m);
         for (let i = 0; i < m; i++) eye[i * m + i] = 1;
         const [A, V] = [gpu.upload(padded), gpu.upload(eye)];
-        const ws = tridiagonalWorkspace(gpu, m, A.payload, V.payload);
+        const ws = tridiagonalWorkspace(gpu, m, TRIDIAGONAL_LAUNCH[launch], A.payload, V.payload);
         encodeTridiagonal(gpu, ws);
         const [t, q] = [await gpu.read(A, m * m), await gpu.read(V, m * m)];
         // T: the lower triangle holds only the diagonal and subdiagonal.
@@ -351,7 +352,7 @@ forEachBackend((backend) => {
         const eye = new Float32Array(m * m);
         for (let i = 0; i < m; i++) eye[i * m + i] = 1;
         const [A, V] = [gpu.upload(padded), gpu.upload(eye)];
-        const ws = tridiagonalWorkspace(gpu, m, A.payload, V.payload);
+        const ws = tridiagonalWorkspace(gpu, m, TRIDIAGONAL_LAUNCH.cpu, A.payload, V.payload);
         encodeTridiagonal(gpu, ws);
         expect(Array.from(await gpu.read(A, m * m))).toEqual(Array.from(padded));
         expect(Array.from(await gpu.read(V, m * m))).toEqual(Array.from(eye));

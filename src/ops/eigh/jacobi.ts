@@ -6,10 +6,13 @@
 // part of A once in registers (28 Rutishauser rotations, the Demmel–Veselić test) and stores their
 // product Q as D = Q − I; eigh.block applies Qpᵀ·Qr to the other 8×8 blocks of A (lower triangle, in
 // place) and Q to V, and both keep the weights of the blocks they change. Same flops per step as the
-// cyclic round-robin order it replaced, but where that needed 9 sweeps (K − 1 steps each) at n = 500, heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian)
-// sweeps' worth of steps (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed access is a
-// per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
-// Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), the first weights and ranking,
+// cyclic round-robin order it replaced, but where that needed 9 sweeps (K − 1 steps each) at n = 500,
+// heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian) sweeps' worth of steps, and 3.5 on the random
+// matrix after the tridiagonal reduction (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed
+// access is a per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
+// Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), from n = 128 on the Householder
+// reduction to tridiagonal form with V ← Q (tridiagonal.ts; it skips itself on tridiagonal input), the
+// first weights and ranking,
 // then up to MAX_SWEEPS·(K − 1) steps of four dispatches (match, then solve, block and the next step's rank
 // as indirect dispatches whose workgroup counts match writes): after convergence the rest of the encoded
 // steps are empty (a direct rank dispatch there cost ~0.05 ms per step on SwiftShader). eigh.collect
@@ -24,7 +27,7 @@ import { noGrad } from '../../autograd/node';
 import { Tensor, tidy } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { B, blockBody, G, solveBody } from './unroll';
-import { encodeTridiagonal, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
+import { encodeTridiagonal, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
 import jacobiWgsl from '../../../shaders/eigh.jacobi.wgsl?raw';
 import solveWgsl from '../../../shaders/eigh.solve.wgsl?raw';
 import blockWgsl from '../../../shaders/eigh.block.wgsl?raw';
@@ -60,10 +63,12 @@ export interface JacobiLaunch {
   blockWg: number;
   rankWg: number;
   matchWg: number;
+  /** The tridiagonal reduction's (tridiagonal.ts). */
+  tri: TridiagonalLaunch;
 }
 export const JACOBI_LAUNCH = {
-  cpu: { solveWg: 4, blockRun: 8, blockWg: 16, rankWg: 4, matchWg: 4 },
-  gpu: { solveWg: 64, blockRun: 1, blockWg: 64, rankWg: 64, matchWg: 256 },
+  cpu: { solveWg: 4, blockRun: 8, blockWg: 16, rankWg: 4, matchWg: 4, tri: TRIDIAGONAL_LAUNCH.cpu },
+  gpu: { solveWg: 64, blockRun: 1, blockWg: 64, rankWg: 64, matchWg: 256, tri: TRIDIAGONAL_LAUNCH.gpu },
 } satisfies Record<string, JacobiLaunch>;
 let forcedLaunch: JacobiLaunch | null = null;
 /** Internal (tests): use `launch` on every adapter, or each adapter's own again with null. */
@@ -116,7 +121,7 @@ const sizes = (m: number, l: JacobiLaunch) => {
   };
 };
 /** A launch shape as a key part ("4.8.16.4"). */
-const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.rankWg, l.matchWg].join('.');
+const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.rankWg, l.matchWg, tridiagonalLaunchKey(l.tri)].join('.');
 const jacobi = (
   name: string,
   m: number,
@@ -267,7 +272,7 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   const before = gpu.stats.dispatches;
   for (let b = 0; b < batch; b++) {
     gpu.run(initKernel(), [gpuBuffer(x), ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
-    if (useTridiagonal(n)) encodeTridiagonal(gpu, (ws.tri ??= tridiagonalWorkspace(gpu, m, ws.a, ws.v)));
+    if (useTridiagonal(n)) encodeTridiagonal(gpu, (ws.tri ??= tridiagonalWorkspace(gpu, m, launch.tri, ws.a, ws.v)));
     gpu.encode(weights, ws.weights, groups1d((m / G) ** 2, 64));
     gpu.encode(rank, ws.rank, rankGroups);
     for (let s = 0; s < MAX_SWEEPS * steps; s++) {

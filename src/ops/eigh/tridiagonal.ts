@@ -1,7 +1,7 @@
 // eigh on WebGPU, before the Jacobi run: Householder reduction of A to tridiagonal T = QᵀAQ with V ← Q
 // (shaders/eigh.tri*.wgsl, LAPACK's blocked sytrd/latrd). The Jacobi run then needs far fewer steps on
 // dense input: 441 instead of 789 for the random 500×500 matrix of bench/eigh.mjs. Input that is already
-// tridiagonal (the 1-D Hamiltonian) or not finite skips it on the GPU (the kernels return at once).
+// tridiagonal (the 1-D Hamiltonian) or not finite skips it on the GPU (zero indirect workgroup counts).
 // ~3 dispatches per column plus 5 per panel of NB columns, encoded once per matrix, no readback.
 import { Usage } from '../../backend/webgpu/bufferPool';
 import { GpuKernel } from '../../backend/webgpu/kernel';
@@ -11,13 +11,30 @@ import triWgsl from '../../../shaders/eigh.tri.wgsl?raw';
 import reduceWgsl from '../../../shaders/eigh.tri.reduce.wgsl?raw';
 import qWgsl from '../../../shaders/eigh.tri.q.wgsl?raw';
 
-/** Columns per panel (one rank-2·NB update of the trailing matrix each). */
+/** Columns per panel (one rank-2·NB update of the trailing matrix each; 32 and 8 were slower). */
 const NB = 16;
-const COLUMN_WG = 8;
-/** Rows per invocation of the column kernel (its partial sums are reduced once per workgroup). */
-const COLUMN_ROWS = 8;
-const SYMV_WG = 8;
-const REFLECT_WG = 4;
+
+/**
+ * Launch shapes (part of the Jacobi launch, chosen by adapter like it): the column kernel's workgroup size
+ * and rows per invocation (its partial sums are reduced once per workgroup), symv's and reflect's
+ * workgroup sizes, and that of the tiled update kernels. On SwiftShader small workgroups were fastest (a
+ * workgroup runs on one core and its barriers switch between 4-lane SIMD groups): the column kernels of an
+ * n = 500 reduction took ~90 ms with 8 lanes × 8 rows against ~320 ms with 32 × 4 and ~860 ms with 128 × 4
+ * (development timings). GPUs want wide workgroups (not yet measured on one; the tests run both shapes).
+ */
+export interface TridiagonalLaunch {
+  columnWg: number;
+  columnRows: number;
+  symvWg: number;
+  reflectWg: number;
+  tileWg: number;
+}
+export const TRIDIAGONAL_LAUNCH = {
+  cpu: { columnWg: 8, columnRows: 8, symvWg: 8, reflectWg: 4, tileWg: 16 },
+  gpu: { columnWg: 64, columnRows: 1, symvWg: 64, reflectWg: 64, tileWg: 64 },
+} satisfies Record<string, TridiagonalLaunch>;
+export const tridiagonalLaunchKey = (l: TridiagonalLaunch): string => [l.columnWg, l.columnRows, l.symvWg, l.reflectWg, l.tileWg].join('.');
+
 /** Bytes between two dispatches' parameters (WebGPU's minUniformBufferOffsetAlignment). */
 const SLOT = 256;
 
@@ -39,29 +56,31 @@ const panelsOf = (m: number): Panel[] => {
   for (let p0 = 0; p0 < m - 2; p0 += NB) panels.push({ p0, nb: Math.min(NB, m - 2 - p0) });
   return panels;
 };
-const symvGroups = (m: number, c: number): number => Math.ceil((m / 8 - Math.floor((c + 1) / 8)) / SYMV_WG);
+const symvGroups = (m: number, c: number, l: TridiagonalLaunch): number => Math.ceil((m / 8 - Math.floor((c + 1) / 8)) / l.symvWg);
 
 /** Slots of eigh.tri.wgsl's indirect arguments (3 words each). */
 const Slot = { column: 0, rows: 1, symv: 2, panel: 3 } as const;
 const PANEL_SLOTS = 4; // update, qz, qx, qupdate
 
-const sizes = (m: number) => {
+const sizes = (m: number, l: TridiagonalLaunch) => {
   const np = Math.max(1, panelsOf(m).length);
-  const columnGroups = Math.ceil(m / (COLUMN_WG * COLUMN_ROWS));
-  const parts = columnGroups * (1 + 2 * NB) + symvGroups(m, 0);
+  const columnGroups = Math.ceil(m / (l.columnWg * l.columnRows));
+  const parts = columnGroups * (1 + 2 * NB) + symvGroups(m, 0, l);
   return {
-    M: m, MM: m * m, NB, NP: np, COLUMN_WG, COLUMN_ROWS, COLUMN_GROUPS: columnGroups, SYMV_WG, REFLECT_WG,
+    M: m, MM: m * m, NB, NP: np, COLUMN_WG: l.columnWg, COLUMN_ROWS: l.columnRows, COLUMN_GROUPS: columnGroups,
+    SYMV_WG: l.symvWg, REFLECT_WG: l.reflectWg, TILE_WG: l.tileWg,
     YS: np * m * NB, WS: m * NB, TS: np * NB * NB, PV: Math.max(parts, NB * m), PS: Math.max(parts, NB * m) + m, ARGS: 3 * (Slot.panel + PANEL_SLOTS * np),
   };
 };
 
 /** Entry point `entry` of eigh.tri.reduce or eigh.tri.q at padded size m (all share one layout). */
-const kernel = (m: number, entry: string): GpuKernel =>
-  gpuKernel(`eigh:tri:${entry}:${m}`, `${triWgsl}\n${entry.startsWith('q') ? qWgsl : reduceWgsl}`, sizes(m), [0, 8], true, entry);
+const kernel = (m: number, l: TridiagonalLaunch, entry: string): GpuKernel =>
+  gpuKernel(`eigh:tri:${entry}:${m}:${tridiagonalLaunchKey(l)}`, `${triWgsl}\n${entry.startsWith('q') ? qWgsl : reduceWgsl}`, sizes(m, l), [0, 8], true, entry);
 
 /** Buffers and bind groups of the reduction at one padded size, sharing the Jacobi workspace's A and V. */
 export interface TridiagonalWorkspace {
   m: number;
+  launch: TridiagonalLaunch;
   /** The indirect dispatch arguments. */
   args: GPUBuffer;
   buffers: GPUBuffer[];
@@ -71,8 +90,8 @@ export interface TridiagonalWorkspace {
   writers: GPUBindGroup[];
 }
 
-export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, a: GPUBuffer, v: GPUBuffer): TridiagonalWorkspace {
-  const s = sizes(m);
+export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: TridiagonalLaunch, a: GPUBuffer, v: GPUBuffer): TridiagonalWorkspace {
+  const s = sizes(m, launch);
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_DST;
   const buffer = (words: number): GPUBuffer => device.createBuffer({ size: Math.max(16, words * 4), usage: storage });
@@ -88,18 +107,18 @@ export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, a: GPUBuffer
   const data = new Uint32Array((count * SLOT) / 4);
   for (let k = 0; k < count; k++) data.set(slots.slice(4 * k, 4 * k + 4), (k * SLOT) / 4);
   device.queue.writeBuffer(params, 0, data);
-  const any = kernel(m, 'check');
+  const any = kernel(m, launch, 'check');
   const group = (k: number, argsOrNot: GPUBuffer): GPUBindGroup =>
     gpu.bindGroup(any, [a, v, y, w, t, argsOrNot, part, state], { buffer: params, offset: k * SLOT, size: 16 });
   const groups = Array.from({ length: count }, (_, k) => group(k, noArgs));
   const writers = Array.from({ length: count }, (_, k) => group(k, args));
-  return { m, args, buffers: [y, w, t, noArgs, part, state, args, params], groups, writers };
+  return { m, launch, args, buffers: [y, w, t, noArgs, part, state, args, params], groups, writers };
 }
 
 /** Encodes the reduction of the Jacobi workspace's A (V = I) to tridiagonal T, V ← Q. */
 export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
   const m = ws.m;
-  const k = (entry: string): GpuKernel => kernel(m, entry);
+  const k = (entry: string): GpuKernel => kernel(m, ws.launch, entry);
   const indirect = (entry: string, group: GPUBindGroup, slot: number): void =>
     gpu.encodeIndirect(k(entry), group, ws.args, 3 * slot * 4);
   const first = ws.groups[0];
