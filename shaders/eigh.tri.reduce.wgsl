@@ -31,15 +31,15 @@ fn plan() {
   let largest = bitcast<f32>(atomicLoad(&st.largest));
   atomicStore(&st.flags, 0u);
   atomicStore(&st.largest, 0u);
-  let reduce = flags == 1u;
-  // 2^-e with largest = f·2^e, f in [0.5, 1): the scaled entries are at most 1 and Σx² cannot overflow.
-  st.s = ldexp(1.0, -frexp(max(largest, 1e-30)).exp);
+  let on = select(0u, 1u, flags == 1u);
+  st.on = on;
+  // 2^-e with largest = f·2^e, f in [0.5, 1): the scaled entries are at most 1 and Σx² cannot overflow
+  // (e kept within ±126 so that s and 1/s are normal floats).
+  st.s = ldexp(1.0, -clamp(frexp(max(largest, 1e-30)).exp, -126, 126));
   st.tau = 0.0;
-  let on = select(0u, 1u, reduce);
   set_args(SLOT_COLUMN, on * COLUMN_GROUPS, 1u);
   set_args(SLOT_ROWS, on * ((M + 63u) / 64u), 1u);
-  st.on = on;
-  set_args(SLOT_SYMV, 0u, 1u);
+  set_args(SLOT_SYMV, 0u, 1u); // reflect writes it per column
   for (var p = 0u; p < NP; p++) {
     let p0 = p * NB;
     let nb = min(NB, M - 2u - p0);
