@@ -7,8 +7,9 @@
 // against 789 from A (bench/eigh.mjs), each ~5 ms on SwiftShader.
 //
 // Every kernel has the same bindings; the uniform says which column or panel a dispatch works on. All but
-// check and plan are indirect dispatches whose counts plan writes: zero when A is already tridiagonal (the
-// 1-D Hamiltonian) or not finite (left to the Jacobi run, which reports it).
+// check, plan and reflect (one workgroup, which reads st.on) are indirect dispatches whose counts plan
+// writes: zero when A is already tridiagonal (the 1-D Hamiltonian) or not finite (left to the Jacobi run,
+// which reports it).
 
 const M: u32 = {{M}}u;   // padded size
 const NB: u32 = {{NB}}u; // columns per panel

@@ -65,11 +65,12 @@ const PANEL_SLOTS = 4; // update, qz, qx, qupdate
 const sizes = (m: number, l: TridiagonalLaunch) => {
   const np = Math.max(1, panelsOf(m).length);
   const columnGroups = Math.ceil(m / (l.columnWg * l.columnRows));
-  const parts = columnGroups * (1 + 2 * NB) + symvGroups(m, 0, l);
+  const parts = columnGroups * (1 + 2 * NB) + symvGroups(m, 0, l); // partial sums of one column
+  const pv = Math.max(parts, NB * m); // where p starts in `part` (Yᵀ·V₂₂, NB×m, fills it when forming Q)
   return {
     M: m, MM: m * m, NB, NP: np, COLUMN_WG: l.columnWg, COLUMN_ROWS: l.columnRows, COLUMN_GROUPS: columnGroups,
     SYMV_WG: l.symvWg, REFLECT_WG: l.reflectWg, TILE_WG: l.tileWg,
-    YS: np * m * NB, WS: m * NB, TS: np * NB * NB, PV: Math.max(parts, NB * m), PS: Math.max(parts, NB * m) + m, ARGS: 3 * (Slot.panel + PANEL_SLOTS * np),
+    YS: np * m * NB, WS: m * NB, TS: np * NB * NB, PV: pv, PS: pv + m, ARGS: 3 * (Slot.panel + PANEL_SLOTS * np),
   };
 };
 
@@ -96,7 +97,8 @@ export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: Trid
   const storage = Usage.STORAGE | Usage.COPY_DST;
   const buffer = (words: number): GPUBuffer => device.createBuffer({ size: Math.max(16, words * 4), usage: storage });
   const args = device.createBuffer({ size: s.ARGS * 4, usage: storage | Usage.INDIRECT });
-  const [y, w, t, noArgs, part, state] = [buffer(s.YS), buffer(s.WS), buffer(s.TS), buffer(s.ARGS), buffer(s.PS), buffer(6 + 2 * NB)];
+  const stateWords = 6 + 2 * NB; // eigh.tri.wgsl's State: six scalars, then yv and wv
+  const [y, w, t, noArgs, part, state] = [buffer(s.YS), buffer(s.WS), buffer(s.TS), buffer(s.ARGS), buffer(s.PS), buffer(stateWords)];
   const slots: number[] = [];
   panelsOf(m).forEach(({ p0, nb }, p) => {
     for (let j = 0; j <= nb; j++) slots.push(p0 + j, p0, nb, p);
