@@ -1,6 +1,29 @@
-// Q of eigh's tridiagonal reduction (bindings in eigh.tri.wgsl), accumulated into V = I backwards, panel
-// by panel (last first): each panel's block reflector I − Y·T·Yᵀ acts on V's rows and columns from
-// r0 = p0 + 1 on, V₂₂ −= (Y·T)·(Yᵀ·V₂₂), in three dispatches.
+// After the Jacobi run on T (bindings in eigh.tri.wgsl): the Rayleigh quotients vᵀTv of its eigenvectors,
+// then V ← Q·V, panel by panel (last first): each panel's block reflector I − Y·T·Yᵀ acts on V's rows from
+// r0 = p0 + 1 on, V[r0..] −= (Y·T)·(Yᵀ·V[r0..]), in three dispatches.
+
+// λ_k = Σ_i v_ik·(T·v_k)_i with T from bands (part), into w[k]: one invocation per column. Each (T·v)_i is
+// summed first, where its ~1/Δx²-sized terms cancel (the 1-D Hamiltonian), as in a matrix product.
+@compute @workgroup_size(64)
+fn rayleigh(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let k = gid.x;
+  if (k >= M) { return; }
+  var sum = 0.0;
+  var lost = 0.0; // Kahan's compensation: a plain float32 sum of the n terms lost ~1e-6·max|λ|
+  var below = 0.0; // v_(i−1)k
+  var here = q[k];
+  for (var i = 0u; i < M; i++) {
+    let above = select(0.0, q[(i + 1u) * M + k], i + 1u < M);
+    let tv = part[i] * here + part[M + i] * above + select(0.0, part[M + i - 1u], i > 0u) * below;
+    let term = here * tv - lost;
+    let next = sum + term;
+    lost = (next - sum) - term;
+    sum = next;
+    below = here;
+    here = above;
+  }
+  w[k] = sum;
+}
 
 // Z = Y·T (rows ≥ r0) into w: one invocation per row.
 @compute @workgroup_size(64)
@@ -17,11 +40,11 @@ fn qz(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// U = Yᵀ·V₂₂ into part (NB×M, row t = reflector t): one invocation per 4 columns (x) and 8 reflectors (y).
+// U = Yᵀ·V[r0..] into part (NB×M, row t = reflector t): one invocation per 4 columns (x) and 8 reflectors (y).
 @compute @workgroup_size(TILE_WG)
 fn qx(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r0 = params.p0 + 1u;
-  let c0 = (r0 / 4u + gid.x) * 4u;
+  let c0 = gid.x * 4u;
   let t0 = gid.y * 8u;
   if (c0 >= M) { return; }
   let nb = params.nb;
@@ -59,11 +82,11 @@ fn qx(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// V₂₂ −= Z·U, a 4×4 tile per invocation (x: column quad, y: row quad).
+// V[r0..] −= Z·U, a 4×4 tile per invocation (x: column quad, y: row quad from r0).
 @compute @workgroup_size(TILE_WG)
 fn qupdate(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r0 = params.p0 + 1u;
-  let c0 = (r0 / 4u + gid.x) * 4u;
+  let c0 = gid.x * 4u;
   let i0 = (r0 / 4u + gid.y) * 4u;
   if (c0 >= M || i0 >= M) { return; }
   let nb = params.nb;
@@ -83,9 +106,11 @@ fn qupdate(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var r = 0u; r < 4u; r++) {
     let i = i0 + r;
     if (i >= r0) {
-      for (var cc = 0u; cc < 4u; cc++) {
-        if (c0 + cc >= r0) { q[i * M + c0 + cc] -= d[r][cc]; }
-      }
+      let row = i * M + c0;
+      q[row] -= d[r].x;
+      q[row + 1u] -= d[r].y;
+      q[row + 2u] -= d[r].z;
+      q[row + 3u] -= d[r].w;
     }
   }
 }

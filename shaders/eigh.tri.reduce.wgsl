@@ -2,7 +2,8 @@
 // check and plan decide whether it runs and scale A; per column of each panel: column (finish the last
 // column's W, bring this column up to date, partial sums for its reflector), reflect (the reflector and T's
 // column), symv (p = A₂₂·v minus the panel's corrections); per panel: column once more (the last W), then
-// update (A₂₂ −= V·Wᵀ + W·Vᵀ); finally finish (T = diagonal and subdiagonal, unscaled, the rest zeroed).
+// update (A₂₂ −= V·Wᵀ + W·Vᵀ); finally finish (T = diagonal and subdiagonal, unscaled, the rest zeroed)
+// and bands (T's two bands kept aside).
 
 const F32_MAX: f32 = 0x1.fffffep+127f;
 
@@ -44,12 +45,12 @@ fn plan() {
     let p0 = p * NB;
     let nb = min(NB, M - 2u - p0);
     let tq = M / 4u - (p0 + nb) / 4u; // row quads of the trailing matrix
-    let tq1 = M / 4u - (p0 + 1u) / 4u; // of V₂₂
+    let tq1 = M / 4u - (p0 + 1u) / 4u; // row quads of V that the panel's reflectors touch
     let base = SLOT_PANEL + 4u * p;
     set_args(base, on * ((tq * (tq + 1u) / 2u + TILE_WG - 1u) / TILE_WG), 1u);
     set_args(base + 1u, on * ((M - p0 - 1u + 63u) / 64u), 1u);
-    set_args(base + 2u, on * ((tq1 + TILE_WG - 1u) / TILE_WG), (nb + 7u) / 8u);
-    set_args(base + 3u, on * ((tq1 + TILE_WG - 1u) / TILE_WG), tq1);
+    set_args(base + 2u, on * ((M / 4u + TILE_WG - 1u) / TILE_WG), (nb + 7u) / 8u);
+    set_args(base + 3u, on * ((M / 4u + TILE_WG - 1u) / TILE_WG), tq1);
   }
 }
 
@@ -321,4 +322,14 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var k = 0u; k + 2u <= i; k++) { a[i * M + k] = 0.0; }
   a[i * M + i] *= s;
   if (i > 0u) { a[i * M + i - 1u] *= s; }
+}
+
+// Always (a direct dispatch): T's diagonal and subdiagonal into part[0..M) and part[M..2M), for the
+// Rayleigh quotients after the Jacobi run (which rotates A away). T is A when A was not reduced.
+@compute @workgroup_size(64)
+fn bands(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= M) { return; }
+  part[i] = a[i * M + i];
+  part[M + i] = select(0.0, a[(i + 1u) * M + i], i + 1u < M);
 }

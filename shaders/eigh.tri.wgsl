@@ -2,8 +2,8 @@
 // Jacobi run, A (lower triangle, padded size M) is reduced to tridiagonal T = Qᵀ A Q by Householder
 // reflectors, blocked as LAPACK's sytrd/latrd: panels of NB columns, each column's reflector from a
 // symmetric matrix–vector product with the panel's pending rank-2 corrections, and one rank-2·NB update
-// of the trailing matrix per panel. Q is then accumulated into V (which starts as I), so the Jacobi run
-// rotates T and V = Q·(T's eigenvectors). A dense random 500×500 matrix needs 441 Jacobi steps from T
+// of the trailing matrix per panel. The Jacobi run then diagonalises T; its eigenvalues are the Rayleigh
+// quotients of T's eigenvectors (O(n²), not a matrix product), and V ← Q·V after them. A dense random 500×500 matrix needs 441 Jacobi steps from T
 // against 789 from A (bench/eigh.mjs), each ~5 ms on SwiftShader.
 //
 // Every kernel has the same bindings; the uniform says which column or panel a dispatch works on. All but
@@ -43,13 +43,13 @@ struct State {
 @group(0) @binding(1) var<storage, read_write> a: array<f32, {{MM}}>;
 @group(0) @binding(2) var<storage, read_write> q: array<f32, {{MM}}>; // V of the Jacobi run
 @group(0) @binding(3) var<storage, read_write> y: array<f32, {{YS}}>; // each panel's reflectors, M×NB row-major
-@group(0) @binding(4) var<storage, read_write> w: array<f32, {{WS}}>; // the panel's W (M×NB); Y·T when forming Q
+@group(0) @binding(4) var<storage, read_write> w: array<f32, {{WS}}>; // the panel's W (M×NB); the quotients; Y·T
 @group(0) @binding(5) var<storage, read_write> tt: array<f32, {{TS}}>; // each panel's T (NB×NB, upper)
 // Indirect workgroup counts (x, y, z) of the dispatches, written by plan (all zero when A is not reduced,
 // so nothing but check and plan runs) and by reflect (symv's, zero when τ = 0). Only plan and reflect
 // get the real buffer here: a dispatch may not write the buffer it takes its counts from.
 @group(0) @binding(6) var<storage, read_write> args: array<u32, {{ARGS}}>;
-// Partial sums, then the last symv's product p from PV on; Yᵀ·Q when forming Q.
+// Partial sums, then the last symv's product p from PV on; T's bands (bands); Yᵀ·V (qx).
 @group(0) @binding(7) var<storage, read_write> part: array<f32, {{PS}}>;
 const PV: u32 = {{PV}}u;
 @group(0) @binding(8) var<storage, read_write> st: State;

@@ -15,9 +15,9 @@
 // first weights and ranking,
 // then up to MAX_SWEEPS·(K − 1) steps of four dispatches (match, then solve, block and the next step's rank
 // as indirect dispatches whose workgroup counts match writes): after convergence the rest of the encoded
-// steps are empty (a direct rank dispatch there cost ~0.05 ms per step on SwiftShader). eigh.collect
-// copies V out with signs fixed; the eigenvalues are the Rayleigh quotients of those vectors (see
-// eighGpu), and eigh.order sorts the pairs. No readback: the status (NaN/Inf input, no convergence) is
+// steps are empty (a direct rank dispatch there cost ~0.05 ms per step on SwiftShader). The eigenvalues
+// are Rayleigh quotients of the eigenvectors (see eighGpu; from n = 128 on with T, then V ← Q·V);
+// eigh.collect copies V out with signs fixed and eigh.order sorts the pairs. No readback: the status (NaN/Inf input, no convergence) is
 // checked at the next readback through `deferCheck`.
 import { Usage } from '../../backend/webgpu/bufferPool';
 import { groups1d, GpuKernel } from '../../backend/webgpu/kernel';
@@ -27,7 +27,7 @@ import { noGrad } from '../../autograd/node';
 import { Tensor, tidy } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { B, blockBody, G, solveBody } from './unroll';
-import { encodeTridiagonal, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
+import { encodeBackTransform, encodeQuotients, encodeTridiagonal, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
 import jacobiWgsl from '../../../shaders/eigh.jacobi.wgsl?raw';
 import solveWgsl from '../../../shaders/eigh.solve.wgsl?raw';
 import blockWgsl from '../../../shaders/eigh.block.wgsl?raw';
@@ -244,7 +244,9 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
  * eigenvalues are the Rayleigh quotients vₖᵀ S vₖ of the Jacobi eigenvectors, not A's converged diagonal:
  * the float32 similarity updates let that diagonal drift by ~ε·‖S‖ over a run (2–8e-4 on E0 of the
  * 500-point Hamiltonian, whose ~2490 entries cancel to E0 ≈ 0.5), while the eigenvectors stay accurate
- * and the quotient's error is second order in theirs plus one rounding of S·v (~1e-5 there).
+ * and the quotient's error is second order in theirs plus one rounding of S·v (~1e-5 there). From n = 128
+ * on S is T, the tridiagonal matrix the Jacobi run started from (S itself when it was tridiagonal already):
+ * then the quotients take O(n²) instead of a matrix product, and Q·V follows them.
  */
 export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   const gpu = asWebGPU(x.backend);
@@ -269,10 +271,12 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   const rankGroups = [Math.ceil(m / G / launch.rankWg)];
   const status = gpu.alloc(2);
   const unordered = empty(x.backend, x.shape);
+  const tri = useTridiagonal(n) ? (ws.tri ??= tridiagonalWorkspace(gpu, m, launch.tri, ws.a, ws.v)) : null;
+  const triQuotients = tri ? empty(x.backend, [...lead, n]) : null;
   const before = gpu.stats.dispatches;
   for (let b = 0; b < batch; b++) {
     gpu.run(initKernel(), [gpuBuffer(x), ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
-    if (useTridiagonal(n)) encodeTridiagonal(gpu, (ws.tri ??= tridiagonalWorkspace(gpu, m, launch.tri, ws.a, ws.v)));
+    if (tri) encodeTridiagonal(gpu, tri);
     gpu.encode(weights, ws.weights, groups1d((m / G) ** 2, 64));
     gpu.encode(rank, ws.rank, rankGroups);
     for (let s = 0; s < MAX_SWEEPS * steps; s++) {
@@ -282,9 +286,14 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
       gpu.encodeIndirect(rank, ws.rank, ws.args, 32); // the next step's: empty once the run is over
     }
     gpu.encode(match, ws.match, [1]); // the last test: flags a run still open
+    if (tri && triQuotients) {
+      encodeQuotients(gpu, tri);
+      gpu.copy(tri.quotients, gpuBuffer(triQuotients), n * 4, 0, b * n * 4);
+      if (vectors) encodeBackTransform(gpu, tri); // eigvalsh needs no Q
+    }
     gpu.run(collectKernel(), [ws.v, ws.ctl, gpuBuffer(unordered), status.payload], uniformWords([n, m, b * n * n, b]), [Math.ceil(n / 64)]);
   }
-  const quotients = rayleighQuotients(x, unordered);
+  const quotients = triQuotients ?? rayleighQuotients(x, unordered);
   const w = empty(x.backend, [...lead, n]);
   const v = empty(x.backend, x.shape);
   gpu.run(orderKernel(), [gpuBuffer(quotients), gpuBuffer(unordered), gpuBuffer(w), gpuBuffer(v)], uniformWords([n, batch * n]), groups1d(batch * n));

@@ -1,8 +1,10 @@
-// eigh on WebGPU, before the Jacobi run: Householder reduction of A to tridiagonal T = QᵀAQ with V ← Q
-// (shaders/eigh.tri*.wgsl, LAPACK's blocked sytrd/latrd). The Jacobi run then needs far fewer steps on
-// dense input: 441 instead of 789 for the random 500×500 matrix of bench/eigh.mjs. Input that is already
-// tridiagonal (the 1-D Hamiltonian) or not finite skips it on the GPU (zero indirect workgroup counts).
-// ~3 dispatches per column plus 5 per panel of NB columns, encoded once per matrix, no readback.
+// eigh on WebGPU around the Jacobi run: before it, Householder reduction of A to tridiagonal T = QᵀAQ
+// (shaders/eigh.tri*.wgsl, LAPACK's blocked sytrd/latrd); after it, the Rayleigh quotients vᵀTv of T's
+// eigenvectors (O(n²): T is tridiagonal) and V ← Q·V. The Jacobi run needs far fewer steps on dense input:
+// 441 instead of 789 for the random 500×500 matrix of bench/eigh.mjs. Input that is already tridiagonal
+// (the 1-D Hamiltonian) or not finite skips the reduction and Q on the GPU (zero indirect workgroup counts);
+// the quotients then use A itself. ~3 dispatches per column plus 5 per panel of NB columns, encoded once
+// per matrix, no readback.
 import { Usage } from '../../backend/webgpu/bufferPool';
 import { GpuKernel } from '../../backend/webgpu/kernel';
 import { WebGPUBackend } from '../../backend/webgpu/webgpuBackend';
@@ -74,9 +76,11 @@ const sizes = (m: number, l: TridiagonalLaunch) => {
   };
 };
 
+/** The entry points of eigh.tri.q.wgsl (the rest are eigh.tri.reduce.wgsl's). */
+const AFTER_JACOBI = new Set(['rayleigh', 'qz', 'qx', 'qupdate']);
 /** Entry point `entry` of eigh.tri.reduce or eigh.tri.q at padded size m (all share one layout). */
 const kernel = (m: number, l: TridiagonalLaunch, entry: string): GpuKernel =>
-  gpuKernel(`eigh:tri:${entry}:${m}:${tridiagonalLaunchKey(l)}`, `${triWgsl}\n${entry.startsWith('q') ? qWgsl : reduceWgsl}`, sizes(m, l), [0, 8], true, entry);
+  gpuKernel(`eigh:tri:${entry}:${m}:${tridiagonalLaunchKey(l)}`, `${triWgsl}\n${AFTER_JACOBI.has(entry) ? qWgsl : reduceWgsl}`, sizes(m, l), [0, 8], true, entry);
 
 /** Buffers and bind groups of the reduction at one padded size, sharing the Jacobi workspace's A and V. */
 export interface TridiagonalWorkspace {
@@ -84,6 +88,8 @@ export interface TridiagonalWorkspace {
   launch: TridiagonalLaunch;
   /** The indirect dispatch arguments. */
   args: GPUBuffer;
+  /** Where encodeQuotients leaves the m Rayleigh quotients. */
+  quotients: GPUBuffer;
   buffers: GPUBuffer[];
   /** One bind group per slot of parameters (column c of a panel, or a panel's end); `writers` bind the
    * indirect arguments (plan, reflect), `groups` a stand-in (every other kernel is dispatched from them). */
@@ -94,7 +100,7 @@ export interface TridiagonalWorkspace {
 export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: TridiagonalLaunch, a: GPUBuffer, v: GPUBuffer): TridiagonalWorkspace {
   const s = sizes(m, launch);
   const device = gpu.device;
-  const storage = Usage.STORAGE | Usage.COPY_DST;
+  const storage = Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC; // COPY_SRC: the quotients are copied out
   const buffer = (words: number): GPUBuffer => device.createBuffer({ size: Math.max(16, words * 4), usage: storage });
   const args = device.createBuffer({ size: s.ARGS * 4, usage: storage | Usage.INDIRECT });
   const stateWords = 6 + 2 * NB; // eigh.tri.wgsl's State: six scalars, then yv and wv
@@ -114,10 +120,10 @@ export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: Trid
     gpu.bindGroup(any, [a, v, y, w, t, argsOrNot, part, state], { buffer: params, offset: k * SLOT, size: 16 });
   const groups = Array.from({ length: count }, (_, k) => group(k, noArgs));
   const writers = Array.from({ length: count }, (_, k) => group(k, args));
-  return { m, launch, args, buffers: [y, w, t, noArgs, part, state, args, params], groups, writers };
+  return { m, launch, args, quotients: w, buffers: [y, w, t, noArgs, part, state, args, params], groups, writers };
 }
 
-/** Encodes the reduction of the Jacobi workspace's A (V = I) to tridiagonal T, V ← Q. */
+/** Encodes the reduction of the Jacobi workspace's A to tridiagonal T (its bands kept aside). */
 export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
   const m = ws.m;
   const k = (entry: string): GpuKernel => kernel(m, ws.launch, entry);
@@ -127,27 +133,38 @@ export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace):
   gpu.encode(k('check'), first, [Math.ceil(m / 64)]);
   gpu.encode(k('plan'), ws.writers[0], [1]);
   indirect('prescale', first, Slot.rows);
-  const panels = panelsOf(m);
-  const ends: number[] = []; // each panel's last slot of parameters
   let slot = 0;
-  panels.forEach(({ nb }, p) => {
+  panelsOf(m).forEach(({ nb }, p) => {
     for (let j = 0; j < nb; j++, slot++) {
       const g = ws.groups[slot];
       indirect('column', g, Slot.column);
       gpu.encode(k('reflect'), ws.writers[slot], [1]); // writes symv's count
       indirect('symv', g, Slot.symv);
     }
-    ends.push(slot);
     const end = ws.groups[slot++];
     indirect('column', end, Slot.column);
     indirect('update', end, Slot.panel + PANEL_SLOTS * p);
   });
   indirect('finish', first, Slot.rows);
+  gpu.encode(k('bands'), first, [Math.ceil(m / 64)]);
+}
+
+/** After the Jacobi run on T: the Rayleigh quotients of V's columns with T, into `ws.quotients`. */
+export function encodeQuotients(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
+  gpu.encode(kernel(ws.m, ws.launch, 'rayleigh'), ws.groups[0], [Math.ceil(ws.m / 64)]);
+}
+
+/** After the quotients: V ← Q·V, the panels' block reflectors last first (nothing when not reduced). */
+export function encodeBackTransform(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
+  const k = (entry: string): GpuKernel => kernel(ws.m, ws.launch, entry);
+  const panels = panelsOf(ws.m);
+  let end = -1;
+  const ends = panels.map(({ nb }) => (end += nb + 1)); // each panel's last slot of parameters
   for (let p = panels.length - 1; p >= 0; p--) {
     const g = ws.groups[ends[p]];
-    const base = Slot.panel + PANEL_SLOTS * p;
-    indirect('qz', g, base + 1);
-    indirect('qx', g, base + 2);
-    indirect('qupdate', g, base + 3);
+    const base = 3 * (Slot.panel + PANEL_SLOTS * p) * 4;
+    gpu.encodeIndirect(k('qz'), g, ws.args, base + 12);
+    gpu.encodeIndirect(k('qx'), g, ws.args, base + 24);
+    gpu.encodeIndirect(k('qupdate'), g, ws.args, base + 36);
   }
 }
