@@ -63,6 +63,9 @@ const symvGroups = (m: number, c: number, l: TridiagonalLaunch): number => Math.
 /** Slots of eigh.tri.wgsl's indirect arguments (3 words each). */
 const Slot = { column: 0, rows: 1, symv: 2, panel: 3 } as const;
 const PANEL_SLOTS = 4; // update, qz, qx, qupdate
+/** Byte offset of a slot, and of panel p's k-th slot. */
+const slotOffset = (slot: number): number => 3 * slot * 4;
+const panelSlot = (p: number, k: number): number => Slot.panel + PANEL_SLOTS * p + k;
 
 const sizes = (m: number, l: TridiagonalLaunch) => {
   const np = Math.max(1, panelsOf(m).length);
@@ -128,7 +131,7 @@ export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace):
   const m = ws.m;
   const k = (entry: string): GpuKernel => kernel(m, ws.launch, entry);
   const indirect = (entry: string, group: GPUBindGroup, slot: number): void =>
-    gpu.encodeIndirect(k(entry), group, ws.args, 3 * slot * 4);
+    gpu.encodeIndirect(k(entry), group, ws.args, slotOffset(slot));
   const first = ws.groups[0];
   gpu.encode(k('check'), first, [Math.ceil(m / 64)]);
   gpu.encode(k('plan'), ws.writers[0], [1]);
@@ -143,7 +146,7 @@ export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace):
     }
     const end = ws.groups[slot++];
     indirect('column', end, Slot.column);
-    indirect('update', end, Slot.panel + PANEL_SLOTS * p);
+    indirect('update', end, panelSlot(p, 0));
   });
   indirect('finish', first, Slot.rows);
   gpu.encode(k('bands'), first, [Math.ceil(m / 64)]);
@@ -162,9 +165,8 @@ export function encodeBackTransform(gpu: WebGPUBackend, ws: TridiagonalWorkspace
   const ends = panels.map(({ nb }) => (end += nb + 1)); // each panel's last slot of parameters
   for (let p = panels.length - 1; p >= 0; p--) {
     const g = ws.groups[ends[p]];
-    const base = 3 * (Slot.panel + PANEL_SLOTS * p) * 4;
-    gpu.encodeIndirect(k('qz'), g, ws.args, base + 12);
-    gpu.encodeIndirect(k('qx'), g, ws.args, base + 24);
-    gpu.encodeIndirect(k('qupdate'), g, ws.args, base + 36);
+    gpu.encodeIndirect(k('qz'), g, ws.args, slotOffset(panelSlot(p, 1)));
+    gpu.encodeIndirect(k('qx'), g, ws.args, slotOffset(panelSlot(p, 2)));
+    gpu.encodeIndirect(k('qupdate'), g, ws.args, slotOffset(panelSlot(p, 3)));
   }
 }
