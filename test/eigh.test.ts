@@ -70,6 +70,33 @@ function minGap(a: ArrayLike<number>, n: number): number {
   return gap;
 }
 
+/** The clustered (two 30-fold eigenvalues) and graded (1e-6 … 1e6) n×n matrices of the spectrum tests. */
+function clusteredAndGraded(n: number): Float32Array[] {
+  const clustered = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11));
+  const graded = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12));
+  return [clustered, graded];
+}
+
+/** Runs the GPU tridiagonal reduction and V ← Q·V on the n×n `a` padded to m×m, V = I: returns T (A's
+ * buffer after it, lower triangle) and Q, with the padded input and identity they started from. */
+async function reduceOnGpu(a: Float32Array, n: number, launch: keyof typeof TRIDIAGONAL_LAUNCH) {
+  const gpu = getWebGPUBackend()!;
+  const m = paddedSize(n);
+  const padded = new Float32Array(m * m);
+  for (let i = 0; i < n; i++) padded.set(a.subarray(i * n, (i + 1) * n), i * m);
+  const eye = new Float32Array(m * m);
+  for (let i = 0; i < m; i++) eye[i * m + i] = 1;
+  const [A, V] = [gpu.upload(padded), gpu.upload(eye)];
+  const ws = tridiagonalWorkspace(gpu, m, TRIDIAGONAL_LAUNCH[launch], A.payload, V.payload);
+  encodeTridiagonal(gpu, ws);
+  encodeBackTransform(gpu, ws); // V = Q·I
+  const [t, q] = [await gpu.read(A, m * m), await gpu.read(V, m * m)];
+  for (const b of ws.buffers) b.destroy();
+  gpu.free(A);
+  gpu.free(V);
+  return { m, padded, eye, t, q };
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -87,9 +114,7 @@ forEachBackend((backend) => {
 
   it('clustered (two 30-fold eigenvalues) and graded (1e-6 … 1e6) spectra converge to the reference', async () => {
     const n = 60;
-    const clustered = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11));
-    const graded = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12));
-    for (const a of [clustered, graded]) {
+    for (const a of clusteredAndGraded(n)) {
       const [w, v] = eigh(tensor(a, { shape: [n, n] }));
       checkDecomposition(a, n, await w.data(), await v.data(), backend);
     }
@@ -289,22 +314,12 @@ forEachBackend((backend) => {
     });
 
     it('WebGPU: the tridiagonal reduction leaves T = QᵀAQ (float64 check), its back-transformation of V = I gives an orthogonal Q, and both skip tridiagonal or non-finite input', async () => {
-      const gpu = getWebGPUBackend()!;
       const eps = 1.2e-7;
       // 130 has nine panels of 16 columns, the last one short; 3 has one column to reduce. Both adapter
       // kinds' launch shapes.
       for (const [n, launch] of [[3, 'cpu'], [7, 'gpu'], [16, 'cpu'], [33, 'gpu'], [50, 'cpu'], [130, 'cpu'], [130, 'gpu']] as const) {
-        const m = paddedSize(n);
         const a = randomSymmetric(n, 900 + n);
-        const padded = new Float32Array(m * m);
-        for (let i = 0; i < n; i++) padded.set(a.subarray(i * n, (i + 1) * n), i * m);
-        const eye = new Float32Array(m * m);
-        for (let i = 0; i < m; i++) eye[i * m + i] = 1;
-        const [A, V] = [gpu.upload(padded), gpu.upload(eye)];
-        const ws = tridiagonalWorkspace(gpu, m, TRIDIAGONAL_LAUNCH[launch], A.payload, V.payload);
-        encodeTridiagonal(gpu, ws);
-        encodeBackTransform(gpu, ws); // V = Q·I
-        const [t, q] = [await gpu.read(A, m * m), await gpu.read(V, m * m)];
+        const { m, padded, t, q } = await reduceOnGpu(a, n, launch);
         // T: the lower triangle holds only the diagonal and subdiagonal.
         for (let i = 0; i < m; i++) for (let k = 0; k + 2 <= i; k++) expect(t[i * m + k], `T[${i}][${k}] of ${n}×${n}`).toBe(0);
         const T = (i: number, k: number): number => (Math.abs(i - k) > 1 ? 0 : t[Math.max(i, k) * m + Math.min(i, k)]);
@@ -338,29 +353,15 @@ forEachBackend((backend) => {
         const t64 = new Float64Array(n * n);
         for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) t64[i * n + k] = T(i, k);
         expectClose(eighReference(t64, n).values, reference(a, n).values, 16 * eps * norm * Math.sqrt(n), 0);
-        for (const b of ws.buffers) b.destroy();
-        gpu.free(A);
-        gpu.free(V);
       }
       // Already tridiagonal (the stiff Hamiltonian), or with a NaN: A and V are left exactly as they were.
       const n = 40;
       const withNaN = randomSymmetric(n, 3);
       withNaN[5 * n + 30] = withNaN[30 * n + 5] = NaN;
       for (const a of [stiffHamiltonian(n), withNaN]) {
-        const m = paddedSize(n);
-        const padded = new Float32Array(m * m);
-        for (let i = 0; i < n; i++) padded.set(a.subarray(i * n, (i + 1) * n), i * m);
-        const eye = new Float32Array(m * m);
-        for (let i = 0; i < m; i++) eye[i * m + i] = 1;
-        const [A, V] = [gpu.upload(padded), gpu.upload(eye)];
-        const ws = tridiagonalWorkspace(gpu, m, TRIDIAGONAL_LAUNCH.cpu, A.payload, V.payload);
-        encodeTridiagonal(gpu, ws);
-        encodeBackTransform(gpu, ws);
-        expect(Array.from(await gpu.read(A, m * m))).toEqual(Array.from(padded));
-        expect(Array.from(await gpu.read(V, m * m))).toEqual(Array.from(eye));
-        for (const b of ws.buffers) b.destroy();
-        gpu.free(A);
-        gpu.free(V);
+        const { padded, eye, t, q } = await reduceOnGpu(a, n, 'cpu');
+        expect(Array.from(t)).toEqual(Array.from(padded));
+        expect(Array.from(q)).toEqual(Array.from(eye));
       }
     });
 
@@ -373,9 +374,7 @@ forEachBackend((backend) => {
           checkDecomposition(a, n, await w.data(), await v.data(), backend);
         }
         const n = 60;
-        const clustered = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11));
-        const graded = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12));
-        for (const a of [clustered, graded]) {
+        for (const a of clusteredAndGraded(n)) {
           const [w, v] = eigh(tensor(a, { shape: [n, n] }));
           checkDecomposition(a, n, await w.data(), await v.data(), backend);
         }

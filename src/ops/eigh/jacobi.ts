@@ -11,8 +11,8 @@
 // matrix after the tridiagonal reduction (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed
 // access is a per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
 // Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), from n = 128 on the Householder
-// reduction to tridiagonal form with V ← Q (tridiagonal.ts; it skips itself on tridiagonal input), the
-// first weights and ranking,
+// reduction to tridiagonal form (tridiagonal.ts; it skips itself on tridiagonal input; V ← Q·V follows the
+// run), the first weights and ranking,
 // then up to MAX_SWEEPS·(K − 1) steps of four dispatches (match, then solve, block and the next step's rank
 // as indirect dispatches whose workgroup counts match writes): after convergence the rest of the encoded
 // steps are empty (a direct rank dispatch there cost ~0.05 ms per step on SwiftShader). The eigenvalues
