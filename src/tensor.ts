@@ -32,6 +32,10 @@ export class Tensor {
   node: GradNode | null = null;
   /** Which output of `node` this is (ops like eigh have several). */
   outputIndex = 0;
+  /** Forward-mode tangents by dual level id (see autograd/forward.ts); null when there are none. */
+  tangents: Map<number, Tensor> | null = null;
+  /** For a saved handle: the tensor it stands for (gradients asked for that tensor collect here too). */
+  origin: Tensor | null = null;
   private _requiresGrad: boolean;
   private _storage: Storage | null;
 
@@ -89,6 +93,8 @@ export class Tensor {
     this._storage = null;
     this.grad?.dispose();
     this.grad = null;
+    this.tangents?.forEach((t) => t.dispose());
+    this.tangents = null;
   }
 
   /**
@@ -118,6 +124,20 @@ export class Tensor {
   /** An internal handle sharing storage: used for views and for tensors saved for backward. */
   alias(shape: Shape = this.shape, tracked = true): Tensor {
     return new Tensor(this.storageFor('view').retain(), shape, false, tracked);
+  }
+
+  /**
+   * An untracked handle on the same value for the tape or a tangent slot: it shares the storage, keeps the
+   * graph position (node, output index, requiresGrad) so rules written in ops stay differentiable, and
+   * carries the tangents along.
+   */
+  savedHandle(tracked = false): Tensor {
+    const h = new Tensor(this.storageFor('saved tensor').retain(), this.shape, this._requiresGrad, tracked);
+    h.node = this.node;
+    h.outputIndex = this.outputIndex;
+    if (this._requiresGrad) h.origin = this.origin ?? this;
+    if (this.tangents?.size) h.tangents = new Map([...this.tangents].map(([level, t]) => [level, t.savedHandle()]));
+    return h;
   }
 
   /** Copies the data to the host. The only readback: call it when you need the numbers. */

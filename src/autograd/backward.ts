@@ -6,11 +6,16 @@ import { sumTo } from '../ops/reduce';
 import { fmt, sameShape, WebgradError } from '../shape';
 import { keep, Tensor, tidy } from '../tensor';
 import { addMethods } from '../ops/util';
-import { GradNode, noGrad } from './node';
+import { enableGrad, GradNode, noGrad } from './node';
 
 export interface BackwardOptions {
   /** Keep the graph (and its saved tensors) for another backward through it. */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass itself, so the gradients are differentiable again (higher-order derivatives,
+   * like torch's `create_graph`). Implies `retainGraph`.
+   */
+  createGraph?: boolean;
 }
 
 /** Nodes reachable from `roots`, each after every node that consumes its outputs (reverse topological order). */
@@ -54,7 +59,8 @@ function freeGraph(nodes: readonly GradNode[]): void {
  * tensors in `wrt` (intermediates allowed). Returned gradients belong to the caller.
  */
 export function computeGradients(roots: readonly Tensor[], seeds: readonly Tensor[], wrt: readonly Tensor[] | null, options: BackwardOptions = {}): Map<Tensor, Tensor> {
-  return noGrad(() => {
+  const mode = options.createGraph ? enableGrad : noGrad;
+  return mode(() => {
     const nodes = reverseTopological(roots);
     const pending = new Map<GradNode, (Tensor | null)[]>();
     const result = new Map<Tensor, Tensor>();
@@ -71,7 +77,7 @@ export function computeGradients(roots: readonly Tensor[], seeds: readonly Tenso
       const prev = get();
       if (!prev) {
         // One tensor may flow into several slots (add returns g twice): give each its own handle.
-        const own = held.has(g) || userOwned.has(g) ? g.alias() : g;
+        const own = held.has(g) || userOwned.has(g) ? g.savedHandle(true) : g;
         set(own);
         held.add(own);
         return;
@@ -85,7 +91,8 @@ export function computeGradients(roots: readonly Tensor[], seeds: readonly Tenso
     };
     /** Routes a gradient to the tensor `t`: into the pending slot of the node that made it, or the results. */
     const deliver = (t: Tensor, g: Tensor): void => {
-      if (wanted?.has(t) || (!wanted && !t.node)) accumulate(result, t, g);
+      const target = t.origin ?? t; // a saved handle stands for its tensor
+      if (wanted?.has(target) || (!wanted && !t.node)) accumulate(result, target, g);
       else if (t.node) accumulate((pending.get(t.node) ?? pending.set(t.node, []).get(t.node))!, t.outputIndex, g);
       else drop(g);
     };
@@ -117,7 +124,7 @@ export function computeGradients(roots: readonly Tensor[], seeds: readonly Tenso
       for (const g of produced) drop(g);
     }
     for (const g of pending.values()) g.forEach(drop);
-    if (!options.retainGraph) freeGraph(nodes);
+    if (!options.retainGraph && !options.createGraph) freeGraph(nodes);
     for (const g of result.values()) held.delete(g);
     return result;
   });
@@ -146,7 +153,7 @@ export function backward(y: Tensor, seed?: Tensor | number, options: BackwardOpt
   const s = seedFor(y, seed);
   const grads = computeGradients([y], [s], null, options);
   if (s !== seed) s.dispose();
-  noGrad(() => {
+  (options.createGraph ? enableGrad : noGrad)(() => {
     for (const [leaf, g] of grads) {
       if (leaf.grad) {
         const total = add(leaf.grad, g);
@@ -154,7 +161,7 @@ export function backward(y: Tensor, seed?: Tensor | number, options: BackwardOpt
         g.dispose();
         leaf.grad = keep(total);
       } else {
-        leaf.grad = keep(g.alias());
+        leaf.grad = keep(g.savedHandle(true));
         g.dispose();
       }
     }

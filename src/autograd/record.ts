@@ -8,17 +8,25 @@ export function needsGrad(inputs: readonly Tensor[]): boolean {
 
 /**
  * Records an op producing `outputs` from `inputs` when any input requires grad (and grad mode is on).
- * `saved` are the tensors backward reads; the tape holds its own handles on them. `backward` gets one
- * gradient per output (null where none flowed) and returns one per input; gradients may have the broadcast
- * output shape: the engine sums them down to each input's shape.
+ * `saved` are the tensors backward reads (a function: called once the outputs joined the graph); the tape
+ * keeps handles on them that remember their place in the graph, so a backward written in ops is itself
+ * differentiable. `backward` gets one gradient per output (null where none flowed) and returns one per
+ * input; gradients may have the broadcast output shape: the engine sums them down to each input's shape.
  */
-export function record<T extends Tensor[]>(op: string, outputs: T, inputs: readonly Tensor[], saved: readonly Tensor[], backward: BackwardFn): T {
+export function record<T extends Tensor[]>(
+  op: string,
+  outputs: T,
+  inputs: readonly Tensor[],
+  saved: readonly Tensor[] | (() => readonly Tensor[]),
+  backward: BackwardFn,
+): T {
   if (!needsGrad(inputs)) return outputs;
-  const node = { op, inputs: [...inputs], saved: saved.map((t) => t.alias(t.shape, false)), backward };
+  const node = { op, inputs: [...inputs], saved: null as Tensor[] | null, backward };
   outputs.forEach((out, i) => {
     out.requiresGrad = true;
     out.node = node;
     out.outputIndex = i;
   });
+  node.saved = (typeof saved === 'function' ? saved() : saved).map((t) => t.savedHandle());
   return outputs;
 }

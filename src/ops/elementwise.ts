@@ -1,59 +1,83 @@
-// Elementwise ops: one table row each (WGSL forward and backward expressions beside the CPU reference
-// function and its derivative), expanded into the templates shaders/unary*.wgsl and shaders/binary*.wgsl.
-import { record } from '../autograd/record';
+// Elementwise ops: one table row each — the WGSL forward and g·f′ expressions beside the CPU reference
+// function and its derivative, and f′ in webgrad ops (`d`) for when the derivative must itself be
+// differentiated. Rows expand into the templates shaders/unary*.wgsl and shaders/binary*.wgsl. Each row is
+// a primitive: backward is the fused g·f′ kernel, or g·d(x) in recorded ops while a graph is being
+// recorded (createGraph, forward mode over reverse); forward mode is one fused kernel giving f and ẋ·f′.
+import { bind1, needsComposite, primitive, Primitive } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
-import { broadcastShapes, broadcastStrides, collapseDims, packDims, Shape, WebgradError } from '../shape';
-import { assertUsable, Tensor } from '../tensor';
+import { broadcastShapes, broadcastStrides, collapseDims, packDims, sameShape, Shape, WebgradError } from '../shape';
+import { Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { fromArray } from './creation';
+import { broadcastTo } from './shape';
 import unaryWgsl from '../../shaders/unary.wgsl?raw';
 import unaryBackwardWgsl from '../../shaders/unary.backward.wgsl?raw';
+import unaryJvpWgsl from '../../shaders/unary.jvp.wgsl?raw';
 import binaryWgsl from '../../shaders/binary.wgsl?raw';
 import binaryBackwardWgsl from '../../shaders/binary.backward.wgsl?raw';
+import binaryJvpWgsl from '../../shaders/binary.jvp.wgsl?raw';
 
 export type TensorLike = Tensor | number;
 
 interface UnaryDef {
   /** WGSL in x, p0, p1. */
   wgsl: string;
-  /** WGSL in x, y (forward output), g (incoming gradient), p0, p1. */
+  /** WGSL g·f′ in x, y (forward output), g (incoming gradient or tangent), p0, p1. */
   wgslGrad: string;
   cpu: (x: number, p0: number, p1: number) => number;
   cpuGrad: (x: number, y: number, g: number, p0: number, p1: number) => number;
+  /** f′ in webgrad ops (a number when constant), for derivatives that are themselves differentiated. */
+  d: (x: Tensor, y: Tensor, p0: number, p1: number) => Tensor | number;
 }
 
 const sigmoidCpu = (x: number): number => 1 / (1 + Math.exp(-x));
+/** The tie-splitting mask of maximum/minimum: 1 where `win`, ½ on ties (torch's convention). */
+const tieMask = (win: Tensor, tie: Tensor): Tensor => add(win, mul(tie, 0.5));
 
 export const UNARY = {
-  neg: { wgsl: '-x', wgslGrad: '-g', cpu: (x) => -x, cpuGrad: (_x, _y, g) => -g },
-  square: { wgsl: 'x * x', wgslGrad: '2.0 * x * g', cpu: (x) => x * x, cpuGrad: (x, _y, g) => 2 * x * g },
-  sqrt: { wgsl: 'sqrt(x)', wgslGrad: 'g * 0.5 / y', cpu: Math.sqrt, cpuGrad: (_x, y, g) => (g * 0.5) / y },
-  exp: { wgsl: 'exp(x)', wgslGrad: 'g * y', cpu: Math.exp, cpuGrad: (_x, y, g) => g * y },
-  log: { wgsl: 'log(x)', wgslGrad: 'g / x', cpu: Math.log, cpuGrad: (x, _y, g) => g / x },
-  sin: { wgsl: 'sin_f(x)', wgslGrad: 'g * cos_f(x)', cpu: Math.sin, cpuGrad: (x, _y, g) => g * Math.cos(x) },
-  cos: { wgsl: 'cos_f(x)', wgslGrad: '-g * sin_f(x)', cpu: Math.cos, cpuGrad: (x, _y, g) => -g * Math.sin(x) },
-  tanh: { wgsl: 'tanh_f(x)', wgslGrad: 'g * (1.0 - y * y)', cpu: Math.tanh, cpuGrad: (_x, y, g) => g * (1 - y * y) },
-  sigmoid: { wgsl: 'sigmoid_f(x)', wgslGrad: 'g * y * (1.0 - y)', cpu: sigmoidCpu, cpuGrad: (_x, y, g) => g * y * (1 - y) },
-  relu: { wgsl: 'max(x, 0.0)', wgslGrad: 'select(0.0, g, x > 0.0)', cpu: (x) => Math.max(x, 0), cpuGrad: (x, _y, g) => (x > 0 ? g : 0) },
-  abs: { wgsl: 'abs(x)', wgslGrad: 'g * sign(x)', cpu: Math.abs, cpuGrad: (x, _y, g) => g * Math.sign(x) },
+  neg: { wgsl: '-x', wgslGrad: '-g', cpu: (x) => -x, cpuGrad: (_x, _y, g) => -g, d: () => -1 },
+  square: { wgsl: 'x * x', wgslGrad: '2.0 * x * g', cpu: (x) => x * x, cpuGrad: (x, _y, g) => 2 * x * g, d: (x) => mul(x, 2) },
+  sqrt: { wgsl: 'sqrt(x)', wgslGrad: 'g * 0.5 / y', cpu: Math.sqrt, cpuGrad: (_x, y, g) => (g * 0.5) / y, d: (_x, y) => div(0.5, y) },
+  exp: { wgsl: 'exp(x)', wgslGrad: 'g * y', cpu: Math.exp, cpuGrad: (_x, y, g) => g * y, d: (_x, y) => y },
+  log: { wgsl: 'log(x)', wgslGrad: 'g / x', cpu: Math.log, cpuGrad: (x, _y, g) => g / x, d: (x) => div(1, x) },
+  sin: { wgsl: 'sin_f(x)', wgslGrad: 'g * cos_f(x)', cpu: Math.sin, cpuGrad: (x, _y, g) => g * Math.cos(x), d: (x) => cos(x) },
+  cos: { wgsl: 'cos_f(x)', wgslGrad: '-g * sin_f(x)', cpu: Math.cos, cpuGrad: (x, _y, g) => -g * Math.sin(x), d: (x) => neg(sin(x)) },
+  tanh: { wgsl: 'tanh_f(x)', wgslGrad: 'g * (1.0 - y * y)', cpu: Math.tanh, cpuGrad: (_x, y, g) => g * (1 - y * y), d: (_x, y) => sub(1, square(y)) },
+  sigmoid: {
+    wgsl: 'sigmoid_f(x)',
+    wgslGrad: 'g * y * (1.0 - y)',
+    cpu: sigmoidCpu,
+    cpuGrad: (_x, y, g) => g * y * (1 - y),
+    d: (_x, y) => mul(y, sub(1, y)),
+  },
+  relu: { wgsl: 'max(x, 0.0)', wgslGrad: 'select(0.0, g, x > 0.0)', cpu: (x) => Math.max(x, 0), cpuGrad: (x, _y, g) => (x > 0 ? g : 0), d: (x) => gt(x, 0) },
+  abs: { wgsl: 'abs(x)', wgslGrad: 'g * sign(x)', cpu: Math.abs, cpuGrad: (x, _y, g) => g * Math.sign(x), d: (x) => sub(gt(x, 0), lt(x, 0)) },
   // Tensor-with-JS-number forms of the binary ops: the number travels in the uniform, not in a buffer.
-  addScalar: { wgsl: 'x + p0', wgslGrad: 'g', cpu: (x, p0) => x + p0, cpuGrad: (_x, _y, g) => g },
-  subScalar: { wgsl: 'x - p0', wgslGrad: 'g', cpu: (x, p0) => x - p0, cpuGrad: (_x, _y, g) => g },
-  rsubScalar: { wgsl: 'p0 - x', wgslGrad: '-g', cpu: (x, p0) => p0 - x, cpuGrad: (_x, _y, g) => -g },
-  mulScalar: { wgsl: 'x * p0', wgslGrad: 'g * p0', cpu: (x, p0) => x * p0, cpuGrad: (_x, _y, g, p0) => g * p0 },
-  divScalar: { wgsl: 'x / p0', wgslGrad: 'g / p0', cpu: (x, p0) => x / p0, cpuGrad: (_x, _y, g, p0) => g / p0 },
-  rdivScalar: { wgsl: 'p0 / x', wgslGrad: '-g * p0 / (x * x)', cpu: (x, p0) => p0 / x, cpuGrad: (x, _y, g, p0) => (-g * p0) / (x * x) },
+  addScalar: { wgsl: 'x + p0', wgslGrad: 'g', cpu: (x, p0) => x + p0, cpuGrad: (_x, _y, g) => g, d: () => 1 },
+  subScalar: { wgsl: 'x - p0', wgslGrad: 'g', cpu: (x, p0) => x - p0, cpuGrad: (_x, _y, g) => g, d: () => 1 },
+  rsubScalar: { wgsl: 'p0 - x', wgslGrad: '-g', cpu: (x, p0) => p0 - x, cpuGrad: (_x, _y, g) => -g, d: () => -1 },
+  mulScalar: { wgsl: 'x * p0', wgslGrad: 'g * p0', cpu: (x, p0) => x * p0, cpuGrad: (_x, _y, g, p0) => g * p0, d: (_x, _y, p0) => p0 },
+  divScalar: { wgsl: 'x / p0', wgslGrad: 'g / p0', cpu: (x, p0) => x / p0, cpuGrad: (_x, _y, g, p0) => g / p0, d: (_x, _y, p0) => 1 / p0 },
+  rdivScalar: {
+    wgsl: 'p0 / x',
+    wgslGrad: '-g * p0 / (x * x)',
+    cpu: (x, p0) => p0 / x,
+    cpuGrad: (x, _y, g, p0) => (-g * p0) / (x * x),
+    d: (x, _y, p0) => div(-p0, square(x)),
+  },
   maximumScalar: {
     wgsl: 'max(x, p0)',
     wgslGrad: 'g * select(select(0.0, 0.5, x == p0), 1.0, x > p0)',
     cpu: (x, p0) => Math.max(x, p0),
     cpuGrad: (x, _y, g, p0) => g * (x > p0 ? 1 : x === p0 ? 0.5 : 0),
+    d: (x, _y, p0) => tieMask(gt(x, p0), eq(x, p0)),
   },
   minimumScalar: {
     wgsl: 'min(x, p0)',
     wgslGrad: 'g * select(select(0.0, 0.5, x == p0), 1.0, x < p0)',
     cpu: (x, p0) => Math.min(x, p0),
     cpuGrad: (x, _y, g, p0) => g * (x < p0 ? 1 : x === p0 ? 0.5 : 0),
+    d: (x, _y, p0) => tieMask(lt(x, p0), eq(x, p0)),
   },
   /** p0 ** x for a JS-number base. */
   rpowScalar: {
@@ -61,6 +85,7 @@ export const UNARY = {
     wgslGrad: 'select(g * y * log(p0), 0.0, p0 == 0.0 && x >= 0.0)',
     cpu: (x, p0) => Math.pow(p0, x),
     cpuGrad: (x, y, g, p0) => (p0 === 0 && x >= 0 ? 0 : g * y * Math.log(p0)),
+    d: (_x, y, p0) => (p0 === 0 ? 0 : mul(y, Math.log(p0))),
   },
   /** x ** p0 for a JS-number exponent. */
   powScalar: {
@@ -68,6 +93,7 @@ export const UNARY = {
     wgslGrad: 'g * p0 * pow_f(x, p0 - 1.0)',
     cpu: (x, p0) => Math.pow(x, p0),
     cpuGrad: (x, _y, g, p0) => g * p0 * Math.pow(x, p0 - 1),
+    d: (x, _y, p0) => (p0 === 0 ? 0 : p0 === 1 ? 1 : mul(pow(x, p0 - 1), p0)),
   },
   /** Clamp to [p0, p1]; the gradient passes where the input lies inside (bounds included), as in torch. */
   clamp: {
@@ -75,6 +101,7 @@ export const UNARY = {
     wgslGrad: 'select(0.0, g, x >= p0 && x <= p1)',
     cpu: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
     cpuGrad: (x, _y, g, lo, hi) => (x >= lo && x <= hi ? g : 0),
+    d: (x, _y, lo, hi) => mul(ge(x, lo), le(x, hi)),
   },
 } satisfies Record<string, UnaryDef>;
 
@@ -83,10 +110,12 @@ export type UnaryName = keyof typeof UNARY;
 interface BinaryDef {
   /** WGSL in a, b. */
   wgsl: string;
-  /** WGSL gradients for a and b in a, b, g; null for ops without a gradient (comparisons). */
+  /** WGSL g·∂f/∂a and g·∂f/∂b in a, b, g; null for ops without a derivative (comparisons). */
   wgslGrad: [string, string] | null;
   cpu: (a: number, b: number) => number;
   cpuGrad: [(a: number, b: number, g: number) => number, (a: number, b: number, g: number) => number] | null;
+  /** ∂f/∂a and ∂f/∂b in webgrad ops (y is f(a, b)). */
+  d: [(a: Tensor, b: Tensor, y: Tensor) => Tensor | number, (a: Tensor, b: Tensor, y: Tensor) => Tensor | number] | null;
 }
 
 // maximum/minimum split the gradient evenly on ties, as torch does.
@@ -96,17 +125,25 @@ const compare = (wgslOp: string, cpu: (a: number, b: number) => boolean): Binary
   wgslGrad: null,
   cpu: (a, b) => (cpu(a, b) ? 1 : 0),
   cpuGrad: null,
+  d: null,
 });
 
 export const BINARY = {
-  add: { wgsl: 'a + b', wgslGrad: ['g', 'g'], cpu: (a, b) => a + b, cpuGrad: [(_a, _b, g) => g, (_a, _b, g) => g] },
-  sub: { wgsl: 'a - b', wgslGrad: ['g', '-g'], cpu: (a, b) => a - b, cpuGrad: [(_a, _b, g) => g, (_a, _b, g) => -g] },
-  mul: { wgsl: 'a * b', wgslGrad: ['g * b', 'g * a'], cpu: (a, b) => a * b, cpuGrad: [(_a, b, g) => g * b, (a, _b, g) => g * a] },
+  add: { wgsl: 'a + b', wgslGrad: ['g', 'g'], cpu: (a, b) => a + b, cpuGrad: [(_a, _b, g) => g, (_a, _b, g) => g], d: [() => 1, () => 1] },
+  sub: { wgsl: 'a - b', wgslGrad: ['g', '-g'], cpu: (a, b) => a - b, cpuGrad: [(_a, _b, g) => g, (_a, _b, g) => -g], d: [() => 1, () => -1] },
+  mul: {
+    wgsl: 'a * b',
+    wgslGrad: ['g * b', 'g * a'],
+    cpu: (a, b) => a * b,
+    cpuGrad: [(_a, b, g) => g * b, (a, _b, g) => g * a],
+    d: [(_a, b) => b, (a) => a],
+  },
   div: {
     wgsl: 'a / b',
     wgslGrad: ['g / b', '-g * a / (b * b)'],
     cpu: (a, b) => a / b,
     cpuGrad: [(_a, b, g) => g / b, (a, b, g) => (-g * a) / (b * b)],
+    d: [(_a, b) => div(1, b), (_a, b, y) => neg(div(y, b))],
   },
   pow: {
     wgsl: 'pow_f(a, b)',
@@ -114,18 +151,22 @@ export const BINARY = {
     wgslGrad: ['g * b * pow_f(a, b - 1.0)', 'select(g * pow_f(a, b) * log(a), 0.0, a == 0.0 && b >= 0.0)'],
     cpu: Math.pow,
     cpuGrad: [(a, b, g) => g * b * Math.pow(a, b - 1), (a, b, g) => (a === 0 && b >= 0 ? 0 : g * Math.pow(a, b) * Math.log(a))],
+    // ln(a + [a = 0 ∧ b ≥ 0]) is ln a, or 0 where the convention sets the derivative to 0.
+    d: [(a, b) => mul(b, pow(a, sub(b, 1))), (a, b, y) => mul(y, log(add(a, mul(eq(a, 0), ge(b, 0)))))],
   },
   maximum: {
     wgsl: 'max(a, b)',
     wgslGrad: ['g * select(select(0.0, 0.5, a == b), 1.0, a > b)', 'g * select(select(0.0, 0.5, a == b), 1.0, b > a)'],
     cpu: Math.max,
     cpuGrad: [(a, b, g) => g * tieShare(a > b, a === b), (a, b, g) => g * tieShare(b > a, a === b)],
+    d: [(a, b) => tieMask(gt(a, b), eq(a, b)), (a, b) => tieMask(gt(b, a), eq(a, b))],
   },
   minimum: {
     wgsl: 'min(a, b)',
     wgslGrad: ['g * select(select(0.0, 0.5, a == b), 1.0, a < b)', 'g * select(select(0.0, 0.5, a == b), 1.0, b < a)'],
     cpu: Math.min,
     cpuGrad: [(a, b, g) => g * tieShare(a < b, a === b), (a, b, g) => g * tieShare(b < a, a === b)],
+    d: [(a, b) => tieMask(lt(a, b), eq(a, b)), (a, b) => tieMask(lt(b, a), eq(a, b))],
   },
   eq: compare('==', (a, b) => a === b),
   ne: compare('!=', (a, b) => a !== b),
@@ -137,87 +178,226 @@ export const BINARY = {
 
 export type BinaryName = keyof typeof BINARY;
 
-// ---- kernels -----------------------------------------------------------------------------------------
-
-function unaryKernel(name: UnaryName, x: Tensor, p0: number, p1: number): Tensor {
-  const def: UnaryDef = UNARY[name];
-  const out = empty(x.backend, x.shape);
-  if (x.size === 0) return out;
-  if (x.backend.name === 'cpu') {
-    const xs = cpuData(x);
-    const ys = cpuData(out);
-    for (let i = 0; i < xs.length && i < x.size; i++) ys[i] = def.cpu(xs[i], p0, p1);
-  } else {
-    const k = gpuKernel(`unary:${name}`, unaryWgsl, { EXPR: def.wgsl }, [1, 1]);
-    asWebGPU(x.backend).run(k, [gpuBuffer(x), gpuBuffer(out)], uniformWords([x.size, { f: p0 }, { f: p1 }, 0]), groups1d(x.size));
-  }
-  return out;
+/** t · f′ where f′ may be a constant; the result has t's shape broadcast with f′'s. */
+function times(t: Tensor, d: Tensor | number): Tensor {
+  if (typeof d !== 'number') return mul(t, d);
+  return d === 1 ? t : mul(t, d);
 }
 
-function unaryGradKernel(name: UnaryName, x: Tensor, y: Tensor, g: Tensor, p0: number, p1: number): Tensor {
-  const def: UnaryDef = UNARY[name];
-  const out = empty(x.backend, x.shape);
-  if (x.size === 0) return out;
-  if (x.backend.name === 'cpu') {
+// ---- unary kernels and primitives --------------------------------------------------------------------
+
+interface UnaryParams {
+  name: UnaryName;
+  p0: number;
+  p1: number;
+}
+
+const unaryWords = (n: number, p: UnaryParams): Uint32Array => uniformWords([n, { f: p.p0 }, { f: p.p1 }, 0]);
+
+const unaryImpl = {
+  cpu([x]: readonly Tensor[], p: UnaryParams): Tensor[] {
+    const def: UnaryDef = UNARY[p.name];
+    const out = empty(x.backend, x.shape);
+    const [xs, ys] = [cpuData(x), cpuData(out)];
+    for (let i = 0; i < x.size; i++) ys[i] = def.cpu(xs[i], p.p0, p.p1);
+    return [out];
+  },
+  webgpu([x]: readonly Tensor[], p: UnaryParams): Tensor[] {
+    const out = empty(x.backend, x.shape);
+    if (x.size === 0) return [out];
+    const k = gpuKernel(`unary:${p.name}`, unaryWgsl, { EXPR: UNARY[p.name].wgsl }, [1, 1]);
+    asWebGPU(x.backend).run(k, [gpuBuffer(x), gpuBuffer(out)], unaryWords(x.size, p), groups1d(x.size));
+    return [out];
+  },
+};
+
+/** The fused g·f′ kernel: backward's cotangent, or forward mode's tangent with g = ẋ. */
+const unaryGradImpl = {
+  cpu(x: Tensor, y: Tensor, g: Tensor, p: UnaryParams): Tensor {
+    const def: UnaryDef = UNARY[p.name];
+    const out = empty(x.backend, x.shape);
     const [xs, ys, gs, ds] = [cpuData(x), cpuData(y), cpuData(g), cpuData(out)];
-    for (let i = 0; i < x.size; i++) ds[i] = def.cpuGrad(xs[i], ys[i], gs[i], p0, p1);
-  } else {
-    const k = gpuKernel(`unary_bwd:${name}`, unaryBackwardWgsl, { GRAD: def.wgslGrad }, [3, 1]);
-    const bufs = [gpuBuffer(x), gpuBuffer(y), gpuBuffer(g), gpuBuffer(out)];
-    asWebGPU(x.backend).run(k, bufs, uniformWords([x.size, { f: p0 }, { f: p1 }, 0]), groups1d(x.size));
-  }
-  return out;
-}
+    for (let i = 0; i < x.size; i++) ds[i] = def.cpuGrad(xs[i], ys[i], gs[i], p.p0, p.p1);
+    return out;
+  },
+  webgpu(x: Tensor, y: Tensor, g: Tensor, p: UnaryParams): Tensor {
+    const out = empty(x.backend, x.shape);
+    if (x.size === 0) return out;
+    const k = gpuKernel(`unary_bwd:${p.name}`, unaryBackwardWgsl, { GRAD: UNARY[p.name].wgslGrad }, [3, 1]);
+    asWebGPU(x.backend).run(k, [gpuBuffer(x), gpuBuffer(y), gpuBuffer(g), gpuBuffer(out)], unaryWords(x.size, p), groups1d(x.size));
+    return out;
+  },
+};
 
-/** Index plan for a broadcast binary kernel: collapsed output shape and operand strides. */
-function broadcastPlan(a: Shape, b: Shape, out: Shape) {
-  return collapseDims(out, [broadcastStrides(a, out), broadcastStrides(b, out)]);
-}
+const unaryFusedJvp = {
+  cpu([x]: readonly Tensor[], [t]: readonly (Tensor | null)[], p: UnaryParams): [Tensor[], Tensor[]] {
+    const [y] = unaryImpl.cpu([x], p);
+    return [[y], [unaryGradImpl.cpu(x, y, t!, p)]];
+  },
+  webgpu([x]: readonly Tensor[], [t]: readonly (Tensor | null)[], p: UnaryParams): [Tensor[], Tensor[]] {
+    const [y, dy] = [empty(x.backend, x.shape), empty(x.backend, x.shape)];
+    if (x.size > 0) {
+      const def: UnaryDef = UNARY[p.name];
+      const k = gpuKernel(`unary_jvp:${p.name}`, unaryJvpWgsl, { EXPR: def.wgsl, GRAD: def.wgslGrad }, [2, 2]);
+      asWebGPU(x.backend).run(k, [gpuBuffer(x), gpuBuffer(t!), gpuBuffer(y), gpuBuffer(dy)], unaryWords(x.size, p), groups1d(x.size));
+    }
+    return [[y], [dy]];
+  },
+};
 
 /**
- * Runs a broadcast binary kernel writing a tensor of `outShape`: the forward (grad undefined) or the
- * gradient of one side (g given, `side` 0 for a, 1 for b).
+ * One primitive for all unary rows (the row is a parameter). Backward: the fused g·f′ kernel, or g·d(x) in
+ * recorded ops when the gradient must be differentiable. Forward mode: the fused kernel for y and ẋ·f′ when
+ * nothing records, else ẋ·d(x) in ops.
  */
-function binaryKernel(name: BinaryName, a: Tensor, b: Tensor, outShape: Shape, grad?: { g: Tensor; side: 0 | 1 }): Tensor {
-  const def: BinaryDef = BINARY[name];
-  const out = empty(a.backend, outShape);
-  if (out.size === 0) return out;
-  const plan = broadcastPlan(a.shape, b.shape, outShape);
-  if (a.backend.name === 'cpu') {
-    const [as, bs, ys] = [cpuData(a), cpuData(b), cpuData(out)];
-    const gs = grad ? cpuData(grad.g) : null;
-    const f = grad ? def.cpuGrad![grad.side] : null;
-    const { shape, strides } = plan;
-    const [sa, sb] = strides;
-    const rank = shape.length;
-    for (let i = 0; i < out.size; i++) {
-      let rest = i;
-      let ia = 0;
-      let ib = 0;
-      for (let d = rank - 1; d >= 0; d--) {
-        const c = rest % shape[d];
-        rest = (rest - c) / shape[d];
-        ia += c * sa[d];
-        ib += c * sb[d];
-      }
-      ys[i] = f ? f(as[ia], bs[ib], gs![i]) : def.cpu(as[ia], bs[ib]);
-    }
-  } else {
-    const words = uniformWords([out.size, plan.shape.length, 0, 0, ...packDims(name, [plan.shape, ...plan.strides])]);
-    const gpu = asWebGPU(a.backend);
-    if (grad) {
-      const side = grad.side === 0 ? 'a' : 'b';
-      const k = gpuKernel(`binary_bwd:${name}:${side}`, binaryBackwardWgsl, { GRAD: def.wgslGrad![grad.side], SIDE: side }, [3, 1]);
-      gpu.run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(grad.g), gpuBuffer(out)], words, groups1d(out.size));
-    } else {
-      const k = gpuKernel(`binary:${name}`, binaryWgsl, { EXPR: def.wgsl }, [2, 1]);
-      gpu.run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)], words, groups1d(out.size));
-    }
-  }
-  return out;
+const unaryPrim: Primitive<UnaryParams> = primitive({
+  name: 'unary',
+  impl: unaryImpl,
+  vjp([g], { inputs: [x], outputs: [y], params: p }) {
+    if (!g) return [null];
+    if (needsComposite([x, y, g])) return [times(g, UNARY[p.name].d(x, y, p.p0, p.p1))];
+    return [unaryGradImpl[x.backend.name](x, y, g, p)];
+  },
+  jvp([t], { inputs: [x], outputs: [y], params: p }) {
+    return [t && times(t, UNARY[p.name].d(x, y, p.p0, p.p1))];
+  },
+  fusedJvp: unaryFusedJvp,
+});
+
+// ---- binary kernels and primitives -------------------------------------------------------------------
+
+interface BinaryParams {
+  name: BinaryName;
+  outShape: Shape;
 }
 
+/** Uniform words of a broadcast binary kernel writing `outShape`. */
+function binaryWords(a: Tensor, b: Tensor, outShape: Shape): Uint32Array {
+  const plan = collapseDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+  return uniformWords([sizeOfShape(outShape), plan.shape.length, 0, 0, ...packDims('binary', [plan.shape, ...plan.strides])]);
+}
+
+const sizeOfShape = (s: Shape): number => s.reduce((p, d) => p * d, 1);
+
+/** f(a[ia], b[ib]) for every output element on the CPU, `f` given the element's two source offsets. */
+function cpuBroadcast(a: Tensor, b: Tensor, out: Tensor, f: (ia: number, ib: number, i: number) => number): void {
+  const { shape, strides } = collapseDims(out.shape, [broadcastStrides(a.shape, out.shape), broadcastStrides(b.shape, out.shape)]);
+  const [sa, sb] = strides;
+  const ys = cpuData(out);
+  for (let i = 0; i < out.size; i++) {
+    let rest = i;
+    let ia = 0;
+    let ib = 0;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const c = rest % shape[d];
+      rest = (rest - c) / shape[d];
+      ia += c * sa[d];
+      ib += c * sb[d];
+    }
+    ys[i] = f(ia, ib, i);
+  }
+}
+
+const binaryImpl = {
+  cpu([a, b]: readonly Tensor[], p: BinaryParams): Tensor[] {
+    const def: BinaryDef = BINARY[p.name];
+    const out = empty(a.backend, p.outShape);
+    const [as, bs] = [cpuData(a), cpuData(b)];
+    cpuBroadcast(a, b, out, (ia, ib) => def.cpu(as[ia], bs[ib]));
+    return [out];
+  },
+  webgpu([a, b]: readonly Tensor[], p: BinaryParams): Tensor[] {
+    const out = empty(a.backend, p.outShape);
+    if (out.size === 0) return [out];
+    const k = gpuKernel(`binary:${p.name}`, binaryWgsl, { EXPR: BINARY[p.name].wgsl }, [2, 1]);
+    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)], binaryWords(a, b, p.outShape), groups1d(out.size));
+    return [out];
+  },
+};
+
+/** The fused g·∂f/∂(side) kernel at the output's shape (the engine sums it down to the operand's). */
+const binaryGradImpl = {
+  cpu(a: Tensor, b: Tensor, g: Tensor, side: 0 | 1, p: BinaryParams): Tensor {
+    const f = BINARY[p.name].cpuGrad![side];
+    const out = empty(a.backend, p.outShape);
+    const [as, bs, gs] = [cpuData(a), cpuData(b), cpuData(g)];
+    cpuBroadcast(a, b, out, (ia, ib, i) => f(as[ia], bs[ib], gs[i]));
+    return out;
+  },
+  webgpu(a: Tensor, b: Tensor, g: Tensor, side: 0 | 1, p: BinaryParams): Tensor {
+    const out = empty(a.backend, p.outShape);
+    if (out.size === 0) return out;
+    const name = side === 0 ? 'a' : 'b';
+    const k = gpuKernel(`binary_bwd:${p.name}:${name}`, binaryBackwardWgsl, { GRAD: BINARY[p.name].wgslGrad![side], SIDE: name }, [3, 1]);
+    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(g), gpuBuffer(out)], binaryWords(a, b, p.outShape), groups1d(out.size));
+    return out;
+  },
+};
+
+const binaryFusedJvp = {
+  cpu([a, b]: readonly Tensor[], [ta, tb]: readonly (Tensor | null)[], p: BinaryParams): [Tensor[], Tensor[]] {
+    const def: BinaryDef = BINARY[p.name];
+    const [fa, fb] = def.cpuGrad!;
+    const [y, dy] = [empty(a.backend, p.outShape), empty(a.backend, p.outShape)];
+    const [as, bs, tas, tbs, dys] = [cpuData(a), cpuData(b), ta && cpuData(ta), tb && cpuData(tb), cpuData(dy)];
+    cpuBroadcast(a, b, y, (ia, ib, i) => {
+      dys[i] = (tas ? fa(as[ia], bs[ib], tas[ia]) : 0) + (tbs ? fb(as[ia], bs[ib], tbs[ib]) : 0);
+      return def.cpu(as[ia], bs[ib]);
+    });
+    return [[y], [dy]];
+  },
+  webgpu([a, b]: readonly Tensor[], [ta, tb]: readonly (Tensor | null)[], p: BinaryParams): [Tensor[], Tensor[]] {
+    const def: BinaryDef = BINARY[p.name];
+    const [y, dy] = [empty(a.backend, p.outShape), empty(a.backend, p.outShape)];
+    if (y.size === 0) return [[y], [dy]];
+    const terms = [ta ? 'grad_a(a, b, tas[at.x])' : '', tb ? 'grad_b(a, b, tbs[at.y])' : ''].filter(Boolean);
+    const values = { EXPR: def.wgsl, GRAD_A: def.wgslGrad![0], GRAD_B: def.wgslGrad![1], TANGENT: terms.join(' + ') };
+    const k = gpuKernel(`binary_jvp:${p.name}:${ta ? 'a' : ''}${tb ? 'b' : ''}`, binaryJvpWgsl, values, [4, 2]);
+    const bufs = [a, b, ta ?? a, tb ?? b, y, dy].map(gpuBuffer);
+    asWebGPU(a.backend).run(k, bufs, binaryWords(a, b, p.outShape), groups1d(y.size));
+    return [[y], [dy]];
+  },
+};
+
+/** A tangent term at the output's shape. */
+function atShape(t: Tensor, shape: Shape): Tensor {
+  return sameShape(t.shape, shape) ? t : broadcastTo(t, shape);
+}
+
+/** One primitive for all differentiable binary rows; comparisons use `comparePrim` (no derivative). */
+const binaryPrim: Primitive<BinaryParams> = primitive({
+  name: 'binary',
+  impl: binaryImpl,
+  vjp([g], { inputs: [a, b], outputs: [y], params: p }) {
+    if (!g) return [null, null];
+    const def: BinaryDef = BINARY[p.name];
+    if (needsComposite([a, b, y, g])) {
+      return [a.requiresGrad ? times(g, def.d![0](a, b, y)) : null, b.requiresGrad ? times(g, def.d![1](a, b, y)) : null];
+    }
+    const fused = binaryGradImpl[a.backend.name];
+    return [a.requiresGrad ? fused(a, b, g, 0, p) : null, b.requiresGrad ? fused(a, b, g, 1, p) : null];
+  },
+  jvp([ta, tb], { inputs: [a, b], outputs: [y], params: p }) {
+    const def: BinaryDef = BINARY[p.name];
+    const left = ta && atShape(times(ta, def.d![0](a, b, y)), p.outShape);
+    const right = tb && atShape(times(tb, def.d![1](a, b, y)), p.outShape);
+    return [left && right ? add(left, right) : (left ?? right)];
+  },
+  fusedJvp: binaryFusedJvp,
+});
+
+const comparePrim: Primitive<BinaryParams> = primitive({ name: 'compare', impl: binaryImpl });
+
 // ---- ops ---------------------------------------------------------------------------------------------
+
+const namedPrims = new Map<string, Primitive<never>>();
+/** `prim` under the op's public name (what errors and the tape show), built once per name. */
+function named<P>(prim: Primitive<P>, name: string): Primitive<P> {
+  const key = `${prim.name}:${name}`;
+  let p = namedPrims.get(key) as Primitive<P> | undefined;
+  if (!p) namedPrims.set(key, (p = { ...prim, name }) as Primitive<never>);
+  return p;
+}
 
 /** A JS number becomes a 0-d tensor on the other operand's backend. */
 export function toTensor(v: TensorLike, like: Tensor, op: string): Tensor {
@@ -229,9 +409,7 @@ export function toTensor(v: TensorLike, like: Tensor, op: string): Tensor {
 /** Runs the table's unary op `name`; `op` is the name errors and the tape show (e.g. 'mul' for mulScalar). */
 export function unary(name: UnaryName, x: Tensor, p0 = 0, p1 = 0, op: string = name): Tensor {
   if (!(x instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${typeof x}`);
-  assertUsable(op, x);
-  const y = unaryKernel(name, x, p0, p1);
-  return record(op, [y], [x], [x, y], ([g], [xs, ys]) => [unaryGradKernel(name, xs, ys, g!, p0, p1)])[0];
+  return bind1(named(unaryPrim, op), [x], { name, p0, p1 });
 }
 
 /** Unary forms of a binary op with a JS number on the right ([0]) or on the left ([1]). */
@@ -253,14 +431,9 @@ export function binary(name: BinaryName, aIn: TensorLike, bIn: TensorLike): Tens
   if (forms && typeof aIn === 'number') return unary(forms[1], like, aIn, 0, name);
   const a = toTensor(aIn, like, name);
   const b = toTensor(bIn, like, name);
-  assertUsable(name, a, b);
   const outShape = broadcastShapes(name, a.shape, b.shape);
-  const y = binaryKernel(name, a, b, outShape);
-  if (!BINARY[name].wgslGrad) return y;
-  return record(name, [y], [a, b], [a, b], ([g], [as, bs]) => [
-    a.requiresGrad ? binaryKernel(name, as, bs, outShape, { g: g!, side: 0 }) : null,
-    b.requiresGrad ? binaryKernel(name, as, bs, outShape, { g: g!, side: 1 }) : null,
-  ])[0];
+  const prim = BINARY[name].d ? binaryPrim : comparePrim;
+  return bind1(named(prim, name), [a, b], { name, outShape });
 }
 
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);

@@ -1,0 +1,49 @@
+// Dual tensors for forward mode, PyTorch's make_dual/unpack_dual: a primal carrying a tangent at the
+// innermost dual level.
+import { fmt, sameShape, WebgradError } from '../shape';
+import { Tensor } from '../tensor';
+import { currentLevel, setTangent, tangentAt, withMasked } from './forward';
+import { bind1, primitive } from './primitive';
+
+/** The identity as a primitive: a view of its input, differentiable in both modes. */
+const identity = primitive({
+  name: 'dual',
+  impl: { cpu: ([x]) => [x.alias()], webgpu: ([x]) => [x.alias()] },
+  vjp: ([g]) => [g],
+  jvp: ([t]) => [t],
+  saves: { inputs: false, outputs: false },
+});
+
+/**
+ * A dual tensor: `primal` carrying `tangent` (same shape, same backend) at the innermost dual level (like
+ * `torch.autograd.forward_ad.make_dual`). Every op on it carries the tangent along: J·tangent. The result
+ * stays in reverse mode's graph through both `primal` and `tangent`.
+ */
+export function dual(primal: Tensor, tangent: Tensor): Tensor {
+  for (const [what, t] of [['primal', primal], ['tangent', tangent]] as const) {
+    if (!(t instanceof Tensor)) throw new WebgradError('dual', `${what} must be a float Tensor, got ${Array.isArray(t) ? 'an array' : typeof t}`);
+    t.storageFor('dual');
+  }
+  if (tangent.backend !== primal.backend) {
+    throw new WebgradError('dual', `tangent lives on ${tangent.backend.name} but the primal on ${primal.backend.name}; move one with toBackend()`);
+  }
+  if (!sameShape(primal.shape, tangent.shape)) {
+    throw new WebgradError('dual', `tangent of shape ${fmt(tangent.shape)} does not match the primal's shape ${fmt(primal.shape)}`);
+  }
+  const level = currentLevel();
+  const out = withMasked(level, () => bind1(identity, [primal], undefined));
+  setTangent(out, level, tangent);
+  return out;
+}
+
+/**
+ * `[primal, tangent]` of `t` at the innermost dual level (tangent null when it has none), like
+ * `torch.autograd.forward_ad.unpack_dual`. The primal is a view of `t` without that tangent.
+ */
+export function unpackDual(t: Tensor): [primal: Tensor, tangent: Tensor | null] {
+  if (!(t instanceof Tensor)) throw new WebgradError('unpackDual', `expected a Tensor, got ${typeof t}`);
+  const level = currentLevel();
+  const tangent = tangentAt(t, level);
+  const primal = withMasked(level, () => bind1(identity, [t], undefined));
+  return [primal, tangent && tangent.savedHandle(true)];
+}
