@@ -4,7 +4,7 @@
 // kernel, and the tape record for reverse mode.
 import type { BackendName } from '../backend/backend';
 import { zerosLike } from '../ops/creation';
-import { assertUsable, Tensor } from '../tensor';
+import { assertUsable, Tensor, tidy } from '../tensor';
 import { activeLevels, DualLevel, hasActiveTangent, setTangent, tangentAt, withMasked } from './forward';
 import { isGradEnabled } from './node';
 import { record } from './record';
@@ -42,9 +42,9 @@ export function primitive<P = void>(def: Primitive<P>): Primitive<P> {
  * True when an op on these tensors must run as recorded ops rather than a fused kernel: one of them
  * requires grad while grad mode is on, or carries a tangent at an active dual level.
  */
-export function needsComposite(ts: readonly Maybe[]): boolean {
+export function needsComposite(ts: readonly (Maybe | undefined)[]): boolean {
   const grad = isGradEnabled();
-  return ts.some((t) => t !== null && ((grad && t.requiresGrad) || hasActiveTangent(t)));
+  return ts.some((t) => t != null && ((grad && t.requiresGrad) || hasActiveTangent(t)));
 }
 
 /** The innermost active level at which some input has a tangent. */
@@ -67,7 +67,9 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
       [outputs, outTangents] = prim.fusedJvp[backend.name](inputs, tangents, params);
     } else {
       outputs = bind(prim, inputs, params);
-      outTangents = prim.jvp ? prim.jvp(tangents, { inputs, outputs, params }) : [];
+      const rule = prim.jvp;
+      // tidy: the rule's temporaries go now; the tangents it returns are kept.
+      outTangents = rule ? tidy(() => rule(tangents, { inputs, outputs, params })) : [];
     }
     outputs.forEach((y, i) => {
       const t = outTangents[i];

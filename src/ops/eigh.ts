@@ -1,12 +1,21 @@
 // eigh: the symmetric eigendecomposition, forward on the CPU reference (Householder + QL in float64) or on
-// WebGPU (a parallel block Jacobi, src/ops/eigh/jacobi.ts), with one hand-written backward for both.
-import { needsGrad, record } from '../autograd/record';
+// WebGPU (a parallel block Jacobi, src/ops/eigh/jacobi.ts), with one VJP and one JVP rule for both,
+// written in ops: fused steps (src/ops/eigh/middle.ts) when nothing records, the same algebra in recorded
+// ops when the derivative is itself differentiated (second order).
+import { needsComposite, primitive, Primitive, bind } from '../autograd/primitive';
+import { hasActiveTangent } from '../autograd/forward';
+import { needsGrad } from '../autograd/record';
 import { fmt, WebgradError } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods } from './util';
-import { checkFiniteCpu, eighBackwardCpu, eighCpu } from './eigh/cpu';
-import { warnDegenerate } from './eigh/degenerate';
-import { eighBackwardGpu } from './eigh/gpuBackward';
+import { eye } from './creation';
+import { add, abs, div, gt, mul, sub } from './elementwise';
+import { matmul } from './matmul';
+import { max, sum } from './reduce';
+import { transpose, unsqueeze } from './shape';
+import { checkFiniteCpu, eighCpu } from './eigh/cpu';
+import { DEGENERATE_RTOL } from './eigh/degenerate';
+import { EIGH_MIDDLE, WEIGHTED_OUTER } from './eigh/middle';
 import { eighGpu } from './eigh/jacobi';
 
 /** Checks a `[..., n, n]` input; returns n. */
@@ -19,23 +28,73 @@ function checkSquare(op: string, a: Tensor): number {
   return r;
 }
 
-function forward(a: Tensor, vectors: boolean): [Tensor, Tensor | null] {
-  if (a.backend.name === 'cpu') {
+const EIGH_FORWARD = {
+  cpu(a: Tensor, vectors: boolean): [Tensor, Tensor | null] {
     checkFiniteCpu(a);
     return eighCpu(a, vectors);
-  }
-  return eighGpu(a, vectors);
+  },
+  webgpu: eighGpu,
+};
+
+/**
+ * F_ij = 1/(λ_j − λ_i) off the diagonal, 0 on it and for near-degenerate pairs (|λ_j − λ_i| ≤
+ * 1e-6·max|λ|): differentiable in λ (the mask is a constant).
+ */
+function inverseGaps(w: Tensor): Tensor {
+  const gaps = sub(unsqueeze(w, -2), unsqueeze(w, -1)); // [..., i, j] = λ_j − λ_i
+  const tol = mul(unsqueeze(max(abs(w), -1, true), -1), DEGENERATE_RTOL);
+  const mask = gt(abs(gaps), tol);
+  return div(mask, add(gaps, sub(1, mask)));
 }
 
-/** The backward of eigh on either backend (see `eigh` for the formula and the degenerate rule). */
-function eighBackward(w: Tensor, v: Tensor, gw: Tensor | null, gv: Tensor | null): Tensor {
-  if (w.backend.name === 'cpu') {
-    const { grad, degenerate } = eighBackwardCpu(w, v, gw, gv);
-    if (degenerate) warnDegenerate();
-    return grad;
-  }
-  return eighBackwardGpu(w, v, gw, gv);
+const sym = (x: Tensor): Tensor => mul(add(x, transpose(x)), 0.5);
+
+/** M = diag(λ̄) + sym(F ∘ W) in ops. */
+function middleOps(wMat: Tensor, w: Tensor, gw: Tensor | null): Tensor {
+  const off = sym(mul(inverseGaps(w), wMat));
+  if (!gw) return off;
+  const n = w.shape[w.ndim - 1];
+  return add(off, mul(unsqueeze(gw, -1), eye(n, n, { backend: w.backend })));
 }
+
+/**
+ * Ā = V (diag(λ̄) + sym(F ∘ (Vᵀ V̄))) Vᵀ; with no V̄, V diag(λ̄) Vᵀ (division-free, exact for any spectrum).
+ * Fused steps when nothing records, recorded ops otherwise.
+ */
+function eighVjp([gw, gv]: readonly (Tensor | null)[], w: Tensor, v: Tensor): (Tensor | null)[] {
+  if (!gw && !gv) return [null];
+  const composite = needsComposite([w, v, gw, gv]);
+  const backend = v.backend.name;
+  const vt = transpose(v);
+  if (!gv) {
+    if (!composite) return [WEIGHTED_OUTER[backend](v, gw!)];
+    return [matmul(mul(v, unsqueeze(gw!, -2)), vt)];
+  }
+  const wMat = matmul(vt, gv);
+  const mid = composite ? middleOps(wMat, w, gw) : EIGH_MIDDLE[backend](wMat, w, gw);
+  return [matmul(matmul(v, mid), vt)];
+}
+
+/** λ̇ = diag(Vᵀ Ṡ V), V̇ = V (F ∘ Vᵀ Ṡ V) on the symmetrised tangent Ṡ = (Ȧ + Ȧᵀ)/2. */
+function eighJvp(ta: Tensor, w: Tensor, v: Tensor, vectors: boolean): (Tensor | null)[] {
+  const sv = matmul(sym(ta), v);
+  const dw = sum(mul(v, sv), -2);
+  if (!vectors) return [dw];
+  const b = matmul(transpose(v), sv);
+  return [dw, matmul(v, mul(inverseGaps(w), b))];
+}
+
+/** The decomposition: outputs [λ, V]. */
+const eighPrim: Primitive<void> = primitive<void>({
+  name: 'eigh',
+  impl: {
+    cpu: ([a]) => EIGH_FORWARD.cpu(a, true) as Tensor[],
+    webgpu: ([a]) => EIGH_FORWARD.webgpu(a, true) as Tensor[],
+  },
+  vjp: (cts, { outputs: [w, v] }) => eighVjp(cts, w, v),
+  jvp: ([ta], { outputs: [w, v] }) => (ta ? eighJvp(ta, w, v, true) : [null, null]),
+  saves: { inputs: false, outputs: true },
+});
 
 /**
  * Eigenvalues and eigenvectors of real symmetric matrices `[..., n, n]` (batched over leading dims), like
@@ -56,7 +115,8 @@ function eighBackward(w: Tensor, v: Tensor, gw: Tensor | null, gv: Tensor | null
  *   (`data()`, `item()`, …) throws a WebgradError naming eigh.
  * - Backward: Ā = V (diag(λ̄) + sym(F ∘ (Vᵀ V̄))) Vᵀ with F_ij = 1/(λ_j − λ_i) (i ≠ j), sym(X) = (X + Xᵀ)/2;
  *   when only eigenvalues carry gradient, the division-free V diag(λ̄) Vᵀ. Eigenvalue gradients are exact
- *   for any spectrum. For eigenvector gradients, pairs with |λ_j − λ_i| ≤ 1e-6·max|λ| count as degenerate:
+ *   for any spectrum. Forward mode: λ̇ = diag(Vᵀ Ṡ V), V̇ = V (F ∘ Vᵀ Ṡ V). Both rules are written in ops,
+ *   so derivatives of any order compose (d²E0/dκ² of the Hamiltonian by `hessian` or `jvp` of `grad`). For eigenvector gradients, pairs with |λ_j − λ_i| ≤ 1e-6·max|λ| count as degenerate:
  *   their F_ij is set to 0 (the gradient then ignores rotations inside the near-degenerate eigenspace,
  *   which the loss is only well-defined for if it is invariant under them) and a warning is printed once
  *   per process (on WebGPU at the next readback); never NaN/Inf.
@@ -64,8 +124,7 @@ function eighBackward(w: Tensor, v: Tensor, gw: Tensor | null, gv: Tensor | null
  */
 export function eigh(a: Tensor): [eigenvalues: Tensor, eigenvectors: Tensor] {
   checkSquare('eigh', a);
-  const [w, v] = forward(a, true) as [Tensor, Tensor];
-  return record('eigh', [w, v], [a], [w, v], ([gw, gv], [ws, vs]) => [eighBackward(ws, vs, gw, gv)]) as [Tensor, Tensor];
+  return bind(eighPrim, [a], undefined) as [Tensor, Tensor];
 }
 
 /**
@@ -75,11 +134,10 @@ export function eigh(a: Tensor): [eigenvalues: Tensor, eigenvectors: Tensor] {
  */
 export function eigvalsh(a: Tensor): Tensor {
   checkSquare('eigvalsh', a);
-  if (!needsGrad([a])) return forward(a, false)[0];
-  const [w, v] = forward(a, true) as [Tensor, Tensor];
-  const [y] = record('eigvalsh', [w], [a], [w, v], ([gw], [ws, vs]) => [eighBackward(ws, vs, gw, null)]);
+  if (!needsGrad([a]) && !hasActiveTangent(a)) return EIGH_FORWARD[a.backend.name](a, false)[0];
+  const [w, v] = bind({ ...eighPrim, name: 'eigvalsh' }, [a], undefined);
   v.dispose(); // the tape holds its own handle
-  return y;
+  return w;
 }
 
 declare module '../tensor' {

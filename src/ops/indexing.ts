@@ -2,7 +2,7 @@
 // into zeros backward, or the reverse); gather and indexSelect read through an index tensor
 // (shaders/index.wgsl, with an atomic-free scatter-add backward); triu/tril mask (shaders/triangle.wgsl);
 // outer is a broadcast product.
-import { record } from '../autograd/record';
+import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
 import { fmt, normalizeAxis, packDims, Shape, sizeOf, stridesOf, WebgradError } from '../shape';
 import { assertUsable, NestedArray, Tensor } from '../tensor';
@@ -125,12 +125,27 @@ function triangle(op: 'triu' | 'tril', x: Tensor, k: number): Tensor {
   assertUsable(op, x);
   assertInteger(op, 'k', k);
   if (x.ndim < 2) throw new WebgradError(op, `expects a tensor with at least 2 dims, got shape ${fmt(x.shape)}`);
-  const upper = op === 'triu';
-  const y = triangleKernel(x, k, upper);
-  return record(op, [y], [x], [], ([g]) => [triangle(op, g!, k)])[0];
+  return bind1(op === 'triu' ? triuPrim : trilPrim, [x], { k });
 }
 
 /** The upper triangle of the last two dims: x where col − row ≥ k, else 0 (like `torch.triu`). */
+/** A triangle mask: linear, its VJP masks the gradient the same way. */
+const trianglePrim = (op: 'triu' | 'tril'): Primitive<{ k: number }> => {
+  const prim: Primitive<{ k: number }> = primitive<{ k: number }>({
+    name: op,
+    impl: {
+      cpu: ([x], { k }) => [triangleKernel(x, k, op === 'triu')],
+      webgpu: ([x], { k }) => [triangleKernel(x, k, op === 'triu')],
+    },
+    vjp: ([g], { params }) => [g && bind1(prim, [g], params)],
+    jvp: (ts, ctx) => linearJvp(prim)(ts, ctx),
+    saves: { inputs: false, outputs: false },
+  });
+  return prim;
+};
+const triuPrim = trianglePrim('triu');
+const trilPrim = trianglePrim('tril');
+
 export const triu = (x: Tensor, k = 0): Tensor => triangle('triu', x, k);
 
 /** The lower triangle of the last two dims: x where col − row ≤ k, else 0 (like `torch.tril`). */
@@ -223,9 +238,35 @@ function scatterAddKernel(g: Tensor, idx: Tensor, xShape: Shape, p: IndexPlan): 
   return out;
 }
 
+interface IndexParams extends IndexPlan {
+  xShape: Shape;
+}
+
+/** Gather through an index: linear in x, its VJP the scatter-add (whose VJP is the gather again). */
+const gatherPrim: Primitive<IndexParams> = primitive<IndexParams>({
+  name: 'gather',
+  impl: {
+    cpu: ([x, idx], p) => [gatherKernel(x, idx, p)],
+    webgpu: ([x, idx], p) => [gatherKernel(x, idx, p)],
+  },
+  vjp: ([g], { inputs: [, idx], params }) => [g && bind1(scatterAddPrim, [g, idx], params), null],
+  jvp: ([t], { inputs: [, idx], params }) => [t && bind1(gatherPrim, [t, idx], params)],
+  saves: { inputs: true, outputs: false },
+});
+
+const scatterAddPrim: Primitive<IndexParams> = primitive<IndexParams>({
+  name: 'scatterAdd',
+  impl: {
+    cpu: ([g, idx], p) => [scatterAddKernel(g, idx, p.xShape, p)],
+    webgpu: ([g, idx], p) => [scatterAddKernel(g, idx, p.xShape, p)],
+  },
+  vjp: ([g], { inputs: [, idx], params }) => [g && bind1(gatherPrim, [g, idx], params), null],
+  jvp: ([t], { inputs: [, idx], params }) => [t && bind1(scatterAddPrim, [t, idx], params)],
+  saves: { inputs: true, outputs: false },
+});
+
 function indexGather(x: Tensor, idx: Tensor, p: IndexPlan): Tensor {
-  const y = gatherKernel(x, idx, p);
-  return record(p.op, [y], [x], [idx], ([g], [is]) => [scatterAddKernel(g!, is, x.shape, p)])[0];
+  return bind1({ ...gatherPrim, name: p.op }, [x, idx], { ...p, xShape: x.shape });
 }
 
 /** Runs `fn` on the index as a tensor, disposing it afterwards when this call made it (the tape keeps its own handle). */

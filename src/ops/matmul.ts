@@ -1,7 +1,8 @@
 // Matrix products: matmul with torch.matmul's rules (1-D operands, broadcast batch dims) and dot.
 // One kernel (shaders/matmul.wgsl) computes C = op(A)·op(B) per batch, op being identity or transpose, so
 // the backward dA = dY·Bᵀ and dB = Aᵀ·dY reuse it reading an operand transposed.
-import { record } from '../autograd/record';
+import { add } from './elementwise';
+import { bilinearJvp, bind1, primitive, Primitive } from '../autograd/primitive';
 import { broadcastStrides, collapseDims, fmt, packDims, Shape, sizeOf, WebgradError } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
@@ -181,36 +182,67 @@ function plan(aShape: Shape, bShape: Shape, transA: boolean, transB: boolean, ou
   return { m, n, k, transA, transB, batch: batch.shape, aStrides: batch.strides[0], bStrides: batch.strides[1] };
 }
 
-/** Runs a planned product into a new tensor of `shape` (m·n per batch, contiguous). */
-function product(a: Tensor, b: Tensor, p: Product, shape: Shape): Tensor {
-  const out = empty(a.backend, shape);
-  if (out.size === 0) return out;
-  if (a.backend.name === 'cpu') cpuProduct(a, b, out, p);
-  else gpuProduct(a, b, out, p);
-  return out;
+interface ProductParams {
+  transA: boolean;
+  transB: boolean;
 }
 
-/** Matrix product of operands with at least 2 dims, recorded for autograd. */
-function batchedMatmul(a: Tensor, b: Tensor, outBatch: number[]): Tensor {
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.ndim - 1];
-  const batch = sizeOf(outBatch);
-  // B shared by every batch of A: the batches stack into one [Z·m, k]·[k, n] product (fuller tiles and,
-  // in backward, dB = [Z·m, k]ᵀ·[Z·m, n] directly instead of a [Z, k, n] gradient summed afterwards).
-  const stacked = sizeOf(b.shape.slice(0, -2)) === 1 && sizeOf(a.shape.slice(0, -2)) === batch;
-  const outShape = [...outBatch, m, n];
-  const gradAShape = [...outBatch, m, k];
-  const gradBShape = [...outBatch, k, n];
-  // Shapes the kernel sees (the stacked ones when B is shared).
-  const [aS, bS, yS, gaS, gbS] = stacked
-    ? [[batch * m, k], [k, n], [batch * m, n], [batch * m, k], [k, n]]
-    : [a.shape, b.shape, outShape, gradAShape, gradBShape];
-  const y = product(a, b, plan(aS, bS, false, false, yS), outShape);
-  return record('matmul', [y], [a, b], [a, b], ([g], [as, bs]) => [
-    // dA = dY·Bᵀ and dB = Aᵀ·dY, at the output's batch shape (the engine sums broadcast batches down).
-    a.requiresGrad ? product(g!, bs, plan(yS, bS, false, true, gaS), gradAShape) : null,
-    b.requiresGrad ? product(as, g!, plan(aS, yS, true, false, gbS), stacked ? b.shape : gradBShape) : null,
-  ])[0];
+/** op(a)·op(b) for operands of at least 2 dims with broadcast batch dims: the output's shape. */
+function productShape(a: Shape, b: Shape, { transA, transB }: ProductParams): number[] {
+  const m = a[a.length - (transA ? 1 : 2)];
+  const n = b[b.length - (transB ? 2 : 1)];
+  return [...broadcastBatch(a.slice(0, -2), b.slice(0, -2), a, b), m, n];
+}
+
+/** Runs op(a)·op(b) into a new tensor (`run` is the backend's kernel). */
+function runProduct(a: Tensor, b: Tensor, p: ProductParams, run: (a: Tensor, b: Tensor, out: Tensor, p: Product) => void): Tensor[] {
+  const outShape = productShape(a.shape, b.shape, p);
+  const out = empty(a.backend, outShape);
+  if (out.size === 0) return [out];
+  const [m, n] = outShape.slice(-2);
+  const k = a.shape[a.ndim - (p.transA ? 2 : 1)];
+  const batch = sizeOf(outShape.slice(0, -2));
+  // B shared by every batch of A (A not transposed): the batches stack into one [Z·m, k]·[k, n] product.
+  if (!p.transA && batch > 1 && sizeOf(b.shape.slice(0, -2)) === 1 && sizeOf(a.shape.slice(0, -2)) === batch) {
+    run(a, b, out, plan([batch * m, k], b.shape.slice(-2), false, p.transB, [batch * m, n]));
+  } else {
+    run(a, b, out, plan(a.shape, b.shape, p.transA, p.transB, outShape));
+  }
+  return [out];
+}
+
+/**
+ * op(A)·op(B), op being identity or transpose. Its VJP is the same primitive with other flags, so it is
+ * fused at every order: dA = g·op(B)ᵀ (or op(B)·gᵀ when A is read transposed), dB = op(A)ᵀ·g (or gᵀ·op(A)).
+ */
+const productPrim: Primitive<ProductParams> = primitive<ProductParams>({
+  name: 'matmul',
+  impl: {
+    cpu: ([a, b], p) => runProduct(a, b, p, cpuProduct),
+    webgpu: ([a, b], p) => runProduct(a, b, p, gpuProduct),
+  },
+  vjp([g], { inputs: [a, b], params: { transA, transB } }) {
+    if (!g) return [null, null];
+    const da = !a.requiresGrad ? null : transA ? product(b, g, transB, true) : product(g, b, false, !transB);
+    return [da, b.requiresGrad ? gradOfB(a, b, g, transA, transB) : null];
+  },
+  // Bilinear: op(Ȧ)·op(B) + op(A)·op(Ḃ).
+  jvp: (tangents, ctx) => bilinearJvp(productPrim, add)(tangents, ctx),
+});
+
+/** dB, with A's batches stacked into rows when B is shared by all of them (one product, no batch sum). */
+function gradOfB(a: Tensor, b: Tensor, g: Tensor, transA: boolean, transB: boolean): Tensor {
+  if (!transA && b.ndim === 2 && a.ndim > 2) {
+    const [rows, k] = [a.size / a.shape[a.ndim - 1], a.shape[a.ndim - 1]];
+    const [a2, g2] = [reshape(a, [rows, k]), reshape(g, [rows, g.shape[g.ndim - 1]])];
+    return transB ? product(g2, a2, true, false) : product(a2, g2, true, false);
+  }
+  return transB ? product(g, a, true, transA) : product(a, g, !transA, false);
+}
+
+/** op(a)·op(b) recorded for autograd (both operands at least 2-D). */
+export function product(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  return bind1(productPrim, [a, b], { transA, transB });
 }
 
 /**
@@ -235,7 +267,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const a2 = a.ndim === 1 ? reshape(a, [1, kA]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [kB, 1]) : b;
   const outBatch = broadcastBatch(a2.shape.slice(0, -2), b2.shape.slice(0, -2), a.shape, b.shape);
-  const y = batchedMatmul(a2, b2, outBatch);
+  const y = product(a2, b2);
   if (a.ndim > 1 && b.ndim > 1) return y;
   const shape = [...outBatch, ...(a.ndim > 1 ? [a.shape[a.ndim - 2]] : []), ...(b.ndim > 1 ? [b.shape[b.ndim - 1]] : [])];
   const out = reshape(y, shape);

@@ -3,7 +3,7 @@
 // shaders/reduce.wgsl, which planReduce splits into passes for the shape at hand. Backward kernels are rows
 // of REDUCE_GRADS expanded into shaders/reduce.backward.wgsl; sum and mean spread the gradient back with
 // the strided broadcast copy.
-import { record } from '../autograd/record';
+import { bind1, needsComposite, primitive, Primitive } from '../autograd/primitive';
 import { FloatArray } from '../backend/cpu';
 import { groups1d } from '../backend/webgpu/kernel';
 import { WebGPUBackend } from '../backend/webgpu/webgpuBackend';
@@ -14,20 +14,51 @@ import { assertUsable, Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { broadcastTo, reshape } from './shape';
 import { fromArray } from './creation';
-import { exp, mul, sub } from './elementwise';
+import { div, eq, exp, gt, mul, sub } from './elementwise';
 import reduceWgsl from '../../shaders/reduce.wgsl?raw';
 import reduceBackwardWgsl from '../../shaders/reduce.backward.wgsl?raw';
 
-/** Options of reductions: the axes to reduce (all when omitted; negative counts from the end), keepdim. */
+/** Options of reductions: the dims to reduce (all when omitted; negative counts from the end), keepdim. `dim` is an alias of `axis`. */
 export interface ReduceOptions {
   axis?: number | number[];
+  dim?: number | number[];
   keepdim?: boolean;
 }
 
-/** Options of argmax/argmin: one axis (the flattened tensor when omitted). */
+/** Options of argmax/argmin: one dim (the flattened tensor when omitted). `dim` is an alias of `axis`. */
 export interface ArgReduceOptions {
   axis?: number;
+  dim?: number;
   keepdim?: boolean;
+}
+
+/** A reduction's dims as PyTorch takes them: `sum(1)`, `sum(-1)`, `sum([0, 1], true)`, or an options object. */
+export type DimArg = number | readonly number[] | ReduceOptions;
+
+/**
+ * Parses `(dim, keepdim)` the way torch.sum takes them, or an options object; anything else is an error
+ * naming the op (never silently ignored).
+ */
+export function dimArgs(op: string, dim: unknown, keepdim: unknown): { axis: number | number[] | undefined; keepdim: boolean } {
+  if (keepdim !== undefined && typeof keepdim !== 'boolean') throw new WebgradError(op, `keepdim must be a boolean, got ${JSON.stringify(keepdim)}`);
+  if (dim === undefined || dim === null) return { axis: undefined, keepdim: keepdim ?? false };
+  if (typeof dim === 'number') return { axis: dim, keepdim: keepdim ?? false };
+  if (Array.isArray(dim)) {
+    if (!dim.every((d) => typeof d === 'number')) throw new WebgradError(op, `dims must be numbers, got ${JSON.stringify(dim)}`);
+    return { axis: [...dim], keepdim: keepdim ?? false };
+  }
+  if (typeof dim === 'object' && Object.getPrototypeOf(dim) === Object.prototype) {
+    const o = dim as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => !['axis', 'dim', 'keepdim'].includes(k));
+    if (unknown.length) throw new WebgradError(op, `unknown option(s) ${unknown.join(', ')} (takes axis or dim, and keepdim)`);
+    if (o.axis !== undefined && o.dim !== undefined && JSON.stringify(o.axis) !== JSON.stringify(o.dim)) {
+      throw new WebgradError(op, `got both axis ${JSON.stringify(o.axis)} and dim ${JSON.stringify(o.dim)}; pass one`);
+    }
+    if (keepdim !== undefined) throw new WebgradError(op, 'pass keepdim inside the options object, or dims and keepdim as two arguments');
+    const inner = dimArgs(op, o.axis ?? o.dim, o.keepdim);
+    return inner;
+  }
+  throw new WebgradError(op, `dims must be a number, an array of numbers or an options object, got ${typeof dim === 'string' ? `'${dim}'` : typeof dim}`);
 }
 
 interface Reducer {
@@ -240,9 +271,17 @@ function cpuReduce(xs: FloatArray, ys: FloatArray, kept: Dims, reduced: Dims, ki
   }
 }
 
+/** The reduction's kernels, one slot per backend. */
+const REDUCE_IMPL = {
+  cpu: (x: Tensor, out: Tensor, kept: Dims, reduced: Dims, kind: ReducerName, scale: number, nOut: number): void =>
+    cpuReduce(cpuData(x), cpuData(out).subarray(0, nOut), kept, reduced, kind, scale),
+  webgpu: (x: Tensor, out: Tensor, kept: Dims, reduced: Dims, kind: ReducerName, scale: number): void =>
+    gpuReduce(asWebGPU(x.backend), gpuBuffer(x), gpuBuffer(out), kept, reduced, kind, scale),
+};
+
 /**
  * Reduces `x` over `axes` (sorted, unique) with `kind`; `scale` multiplies sums. The result drops the reduced
- * dims, or keeps them as 1 with `keepdim`. Not recorded for autograd: the ops below do that.
+ * dims, or keeps them as 1 with `keepdim`. Not recorded for autograd: the primitives below do that.
  */
 export function reduceKernel(x: Tensor, axes: readonly number[], kind: ReducerName, scale = 1, keepdim = false): Tensor {
   const outShape = reducedShape(x.shape, axes, keepdim);
@@ -252,12 +291,11 @@ export function reduceKernel(x: Tensor, axes: readonly number[], kind: ReducerNa
   if (x.size === 0) return fromArray(new Float32Array(nOut).fill(REDUCERS[kind].cpu(new Float64Array(0), scale)), outShape, { backend: x.backend });
   const out = empty(x.backend, outShape);
   const { kept, reduced } = splitDims(x.shape, axes);
-  if (x.backend.name === 'cpu') cpuReduce(cpuData(x), cpuData(out).subarray(0, nOut), kept, reduced, kind, scale);
-  else gpuReduce(asWebGPU(x.backend), gpuBuffer(x), gpuBuffer(out), kept, reduced, kind, scale);
+  REDUCE_IMPL[x.backend.name](x, out, kept, reduced, kind, scale, nOut);
   return out;
 }
 
-// ---- backward kernels --------------------------------------------------------------------------------
+// ---- fused backward kernels --------------------------------------------------------------------------
 
 interface ReduceGrad {
   /** WGSL in x (input element), g (its output's gradient) and a, b (per-output values from the forward). */
@@ -276,34 +314,143 @@ const REDUCE_GRADS = {
   norm: { wgsl: 'select(0.0, g * x / a, a > 0.0)', cpu: (x, g, a) => (a > 0 ? (g * x) / a : 0) },
 } satisfies Record<string, ReduceGrad>;
 
-/** dx (shape of x) from `rule`, reading g, a and b (one value per output of the reduction over `axes`). */
-function reduceGradKernel(rule: keyof typeof REDUCE_GRADS, x: Tensor, axes: readonly number[], g: Tensor, a: Tensor, b: Tensor = a): Tensor {
-  const def: ReduceGrad = REDUCE_GRADS[rule];
-  const out = empty(x.backend, x.shape);
-  if (out.size === 0) return out;
-  const plan = collapseDims(x.shape, [broadcastStrides(reducedShape(x.shape, axes, true), x.shape)]);
-  const dims: Dims = { shape: plan.shape, strides: plan.strides[0] };
-  if (x.backend.name === 'cpu') {
+type ReduceGradName = keyof typeof REDUCE_GRADS;
+
+const REDUCE_GRAD_IMPL = {
+  cpu(rule: ReduceGradName, out: Tensor, dims: Dims, [x, g, a, b]: Tensor[]): void {
+    const def: ReduceGrad = REDUCE_GRADS[rule];
     const [xs, gs, as, bs, ds] = [cpuData(x), cpuData(g), cpuData(a), cpuData(b), cpuData(out)];
     for (let i = 0; i < out.size; i++) {
       const o = offsetOf(dims, i);
       ds[i] = def.cpu(xs[i], gs[o], as[o], bs[o]);
     }
-  } else {
-    const k = gpuKernel(`reduce_bwd:${rule}`, reduceBackwardWgsl, { GRAD: def.wgsl }, [4, 1]);
+  },
+  webgpu(rule: ReduceGradName, out: Tensor, dims: Dims, ins: Tensor[]): void {
+    const k = gpuKernel(`reduce_bwd:${rule}`, reduceBackwardWgsl, { GRAD: REDUCE_GRADS[rule].wgsl }, [4, 1]);
     const words = uniformWords([out.size, dims.shape.length, 0, 0, ...packDims(rule, [dims.shape, dims.strides])]);
-    const bufs = [x, g, a, b, out].map(gpuBuffer);
-    asWebGPU(x.backend).run(k, bufs, words, groups1d(out.size));
-  }
+    asWebGPU(out.backend).run(k, [...ins, out].map(gpuBuffer), words, groups1d(out.size));
+  },
+};
+
+/** dx (shape of x) from `rule`, reading g, a and b (one value per output of the reduction over `axes`). */
+function reduceGradKernel(rule: ReduceGradName, x: Tensor, axes: readonly number[], g: Tensor, a: Tensor, b: Tensor = a): Tensor {
+  const out = empty(x.backend, x.shape);
+  if (out.size === 0) return out;
+  const plan = collapseDims(x.shape, [broadcastStrides(reducedShape(x.shape, axes, true), x.shape)]);
+  REDUCE_GRAD_IMPL[x.backend.name](rule, out, { shape: plan.shape, strides: plan.strides[0] }, [x, g, a, b]);
   return out;
 }
 
-// ---- ops ---------------------------------------------------------------------------------------------
+// ---- primitives --------------------------------------------------------------------------------------
+
+interface ReduceParams {
+  axes: readonly number[];
+  keepdim: boolean;
+}
 
 /** Shape of the reduction's output with keepdim, for spreading gradients back. */
 function keepdimShape(x: Shape, axes: readonly number[]): number[] {
   return reducedShape(x, axes, true);
 }
+
+/** A per-output tensor (keepdim or not) broadcast back over the input's shape. */
+function spread(v: Tensor, shape: Shape, axes: readonly number[]): Tensor {
+  const perOutput = reshape(v, keepdimShape(shape, axes));
+  const wide = broadcastTo(perOutput, shape);
+  perOutput.dispose(); // temporaries go now, not at garbage collection (their GPU buffers return to the pool)
+  return wide;
+}
+
+/** The same reduction's shape for a tangent or a per-element product (sum over `axes`, keepdim as the op). */
+const sumLike = (t: Tensor, p: ReduceParams): Tensor => sum(t, { axis: [...p.axes], keepdim: p.keepdim });
+
+const reduceImpl = (kind: ReducerName) => ({
+  cpu: ([x]: readonly Tensor[], p: ReduceParams & { scale?: number }) => [reduceKernel(x, p.axes, kind, p.scale ?? 1, p.keepdim)],
+  webgpu: ([x]: readonly Tensor[], p: ReduceParams & { scale?: number }) => [reduceKernel(x, p.axes, kind, p.scale ?? 1, p.keepdim)],
+});
+
+/** Σ x · scale over `axes` (sum and mean): linear, so its JVP is itself and its VJP a broadcast. */
+const sumPrim: Primitive<ReduceParams & { scale: number }> = primitive<ReduceParams & { scale: number }>({
+  name: 'sum',
+  impl: reduceImpl('sum'),
+  vjp([g], { inputs: [x], params: p }) {
+    if (!g) return [null];
+    const wide = spread(g, x.shape, p.axes);
+    if (p.scale === 1) return [wide];
+    const scaled = mul(wide, p.scale);
+    wide.dispose();
+    return [scaled];
+  },
+  jvp: ([t], { params }) => [t && bind1(sumPrim, [t], params)],
+  saves: { inputs: false, outputs: false },
+});
+
+/** max/min: tied elements share the gradient equally (fused tie count when nothing records). */
+const extremumPrim = (kind: 'max' | 'min'): Primitive<ReduceParams> =>
+  primitive<ReduceParams>({
+    name: kind,
+    impl: reduceImpl(kind),
+    vjp([g], { inputs: [x], outputs: [m], params: p }) {
+      if (!g) return [null];
+      if (needsComposite([x, m, g])) {
+        const mask = eq(x, spread(m, x.shape, p.axes));
+        const count = sum(mask, { axis: [...p.axes], keepdim: p.keepdim });
+        return [mul(mask, spread(div(g, count), x.shape, p.axes))];
+      }
+      const mk = reshape(m, keepdimShape(x.shape, p.axes));
+      const gk = reshape(g, mk.shape);
+      const ties = reduceGradKernel('isExtreme', x, p.axes, mk, mk);
+      const count = reduceKernel(ties, p.axes, 'sum', 1, true);
+      const dx = reduceGradKernel('extremum', x, p.axes, gk, mk, count);
+      [mk, gk, ties, count].forEach((t) => t.dispose());
+      return [dx];
+    },
+    jvp([t], { inputs: [x], outputs: [m], params: p }) {
+      if (!t) return [null];
+      const mask = eq(x, spread(m, x.shape, p.axes));
+      return [div(sumLike(mul(t, mask), p), sumLike(mask, p))];
+    },
+  });
+const maxPrim = extremumPrim('max');
+const minPrim = extremumPrim('min');
+
+/** log Σ exp x: gradient g · softmax(x) (fused when nothing records), tangent Σ ẋ · softmax(x). */
+const logsumexpPrim: Primitive<ReduceParams> = primitive<ReduceParams>({
+  name: 'logsumexp',
+  impl: reduceImpl('logsumexp'),
+  vjp([g], { inputs: [x], outputs: [y], params: p }) {
+    if (!g) return [null];
+    if (needsComposite([x, y, g])) return [mul(spread(g, x.shape, p.axes), exp(sub(x, spread(y, x.shape, p.axes))))];
+    const [yk, gk] = [reshape(y, keepdimShape(x.shape, p.axes)), reshape(g, keepdimShape(x.shape, p.axes))];
+    const dx = reduceGradKernel('logsumexp', x, p.axes, gk, yk);
+    [yk, gk].forEach((t) => t.dispose());
+    return [dx];
+  },
+  jvp: ([t], { inputs: [x], outputs: [y], params: p }) => [t && sumLike(mul(t, exp(sub(x, spread(y, x.shape, p.axes)))), p)],
+});
+
+/** ‖x‖ / y, taken as 0 where the norm is 0 (the subgradient torch also picks). */
+function overNorm(v: Tensor, y: Tensor): Tensor {
+  const nonzero = gt(y, 0);
+  return div(mul(v, nonzero), sub(y, sub(nonzero, 1)));
+}
+
+/** L2 norm: gradient g · x / ‖x‖ (fused when nothing records), tangent Σ x·ẋ / ‖x‖. */
+const normPrim: Primitive<ReduceParams> = primitive<ReduceParams>({
+  name: 'norm',
+  impl: reduceImpl('norm'),
+  vjp([g], { inputs: [x], outputs: [y], params: p }) {
+    if (!g) return [null];
+    if (needsComposite([x, y, g])) return [mul(x, spread(overNorm(g, y), x.shape, p.axes))];
+    const [yk, gk] = [reshape(y, keepdimShape(x.shape, p.axes)), reshape(g, keepdimShape(x.shape, p.axes))];
+    const dx = reduceGradKernel('norm', x, p.axes, gk, yk);
+    [yk, gk].forEach((t) => t.dispose());
+    return [dx];
+  },
+  jvp: ([t], { inputs: [x], outputs: [y], params: p }) => [t && overNorm(sumLike(mul(x, t), p), y)],
+});
+
+// ---- ops ---------------------------------------------------------------------------------------------
 
 /** Throws naming `op` when a reduction without identity (max, argmax, ...) would reduce no elements. */
 function requireElements(op: string, x: Tensor, axes: readonly number[]): number {
@@ -312,115 +459,115 @@ function requireElements(op: string, x: Tensor, axes: readonly number[]): number
   return n;
 }
 
-/** The gradient of a sum over `axes`: g (one value per output) copied back over `shape`, times `scale`. */
-function spreadGrad(g: Tensor, shape: Shape, axes: readonly number[], scale = 1): Tensor {
-  const perOutput = reshape(g, keepdimShape(shape, axes));
-  const wide = broadcastTo(perOutput, shape);
-  perOutput.dispose(); // temporaries go now, not at garbage collection (their GPU buffers return to the pool)
-  if (scale === 1) return wide;
-  const scaled = mul(wide, scale);
-  wide.dispose();
-  return scaled;
+function assertTensor(op: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${Array.isArray(x) ? 'an array' : typeof x}`);
 }
 
-/** Sum over `axis` (all elements by default), like `torch.sum`. */
-export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
-  assertUsable('sum', x);
-  const axes = normalizeAxes('sum', options.axis, x.ndim);
-  const y = reduceKernel(x, axes, 'sum', 1, options.keepdim);
-  return record('sum', [y], [x], [], ([g]) => [spreadGrad(g!, x.shape, axes)])[0];
-}
-
-/** Mean over `axis` (all elements by default); NaN over an empty range, as in torch. */
-export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
-  assertUsable('mean', x);
-  const axes = normalizeAxes('mean', options.axis, x.ndim);
-  const n = axes.reduce((p, a) => p * x.shape[a], 1);
-  const y = reduceKernel(x, axes, 'sum', 1 / n, options.keepdim);
-  return record('mean', [y], [x], [], ([g]) => [spreadGrad(g!, x.shape, axes, 1 / n)])[0];
-}
-
-function extremum(op: 'max' | 'min', x: Tensor, options: ReduceOptions): Tensor {
+/** Parses a reduction's arguments into sorted axes and keepdim. */
+function reduceParams(op: string, x: Tensor, dim: unknown, keepdim: unknown): ReduceParams {
+  assertTensor(op, x);
   assertUsable(op, x);
-  const axes = normalizeAxes(op, options.axis, x.ndim);
-  requireElements(op, x, axes);
-  const m = reduceKernel(x, axes, op, 1, options.keepdim);
-  return record(op, [m], [x], [x, m], ([g], [xs, ms]) => {
-    const ties = reduceGradKernel('isExtreme', xs, axes, ms, ms);
-    const count = reduceKernel(ties, axes, 'sum');
-    const dx = reduceGradKernel('extremum', xs, axes, g!, ms, count);
-    ties.dispose();
-    count.dispose();
-    return [dx];
-  })[0];
+  const args = dimArgs(op, dim, keepdim);
+  return { axes: normalizeAxes(op, args.axis, x.ndim), keepdim: args.keepdim };
+}
+
+/** Sum over `dim` (all elements by default), like `torch.sum`: `sum(x)`, `sum(x, 1)`, `sum(x, [0, 1], true)`, `sum(x, { dim: -1 })`. */
+export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  const p = reduceParams('sum', x, dim, keepdim);
+  return bind1(sumPrim, [x], { ...p, scale: 1 });
+}
+
+/** Mean over `dim` (all elements by default); NaN over an empty range, as in torch. Arguments as `sum`. */
+export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  const p = reduceParams('mean', x, dim, keepdim);
+  const n = p.axes.reduce((acc, a) => acc * x.shape[a], 1);
+  return bind1(named(sumPrim, 'mean'), [x], { ...p, scale: 1 / n });
+}
+
+const namedCache = new Map<string, Primitive<never>>();
+function named<P>(prim: Primitive<P>, name: string): Primitive<P> {
+  let q = namedCache.get(name) as Primitive<P> | undefined;
+  if (!q) namedCache.set(name, (q = { ...prim, name }) as Primitive<never>);
+  return q;
+}
+
+function extremum(op: 'max' | 'min', x: Tensor, dim: unknown, keepdim: unknown): Tensor {
+  const p = reduceParams(op, x, dim, keepdim);
+  requireElements(op, x, p.axes);
+  return bind1(op === 'max' ? maxPrim : minPrim, [x], p);
 }
 
 /**
- * Maximum over `axis` (all elements by default), like `torch.amax`. Gradient: elements tied for the maximum
- * share it equally (each gets g / number of ties). Throws on an empty range.
+ * Maximum over `dim` (all elements by default), like `torch.amax`; arguments as `sum`. Gradient: elements
+ * tied for the maximum share it equally (each gets g / number of ties). Throws on an empty range.
  */
-export const max = (x: Tensor, options: ReduceOptions = {}): Tensor => extremum('max', x, options);
+export const max = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => extremum('max', x, dim, keepdim);
 
-/** Minimum over `axis` (all elements by default); tied minima share the gradient equally, as in `max`. */
-export const min = (x: Tensor, options: ReduceOptions = {}): Tensor => extremum('min', x, options);
+/** Minimum over `dim` (all elements by default); tied minima share the gradient equally, as in `max`. */
+export const min = (x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor => extremum('min', x, dim, keepdim);
 
-function argExtremum(op: 'argmax' | 'argmin', x: Tensor, options: ArgReduceOptions): Tensor {
+function argExtremum(op: 'argmax' | 'argmin', x: Tensor, dim: unknown, keepdim: unknown): Tensor {
+  assertTensor(op, x);
   assertUsable(op, x);
-  if (options.axis !== undefined && typeof options.axis !== 'number') {
-    throw new WebgradError(op, `takes one axis (a number) or none, got ${JSON.stringify(options.axis)}`);
+  const args = dimArgs(op, dim, keepdim);
+  if (args.axis !== undefined && typeof args.axis !== 'number') {
+    throw new WebgradError(op, `takes one axis (a number) or none, got ${JSON.stringify(args.axis)}`);
   }
-  const axes = normalizeAxes(op, options.axis, x.ndim);
+  const axes = normalizeAxes(op, args.axis, x.ndim);
   const n = requireElements(op, x, axes);
   if (n > 2 ** 24) throw new WebgradError(op, `a range of ${n} elements has indices past 2^24, which float32 cannot hold exactly`);
-  return reduceKernel(x, axes, op, 1, options.keepdim);
+  return reduceKernel(x, axes, op, 1, args.keepdim);
 }
 
 /**
- * Index of the first maximum along `axis`, or in the flattened tensor when no axis is given (like
- * `torch.argmax`), as float32. Not differentiable: the result never requires grad. Throws on an empty range.
+ * Index of the first maximum along `dim`, or in the flattened tensor when no dim is given (like
+ * `torch.argmax(x, dim, keepdim)`), as float32. Not differentiable: the result never requires grad.
+ * Throws on an empty range.
  */
-export const argmax = (x: Tensor, options: ArgReduceOptions = {}): Tensor => argExtremum('argmax', x, options);
+export const argmax = (x: Tensor, dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor => argExtremum('argmax', x, dim, keepdim);
 
-/** Index of the first minimum along `axis` (flattened when omitted); see `argmax`. */
-export const argmin = (x: Tensor, options: ArgReduceOptions = {}): Tensor => argExtremum('argmin', x, options);
+/** Index of the first minimum along `dim` (flattened when omitted); see `argmax`. */
+export const argmin = (x: Tensor, dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor => argExtremum('argmin', x, dim, keepdim);
 
 /**
- * log Σ exp(x) over `axis` (all elements by default), computed stably (shifted by the running maximum).
- * Gradient: g · softmax(x). An empty range gives −inf.
+ * log Σ exp(x) over `dim` (all elements by default; arguments as `sum`), computed stably (shifted by the
+ * running maximum). Gradient: g · softmax(x). An empty range gives −inf.
  */
-export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
-  assertUsable('logsumexp', x);
-  const axes = normalizeAxes('logsumexp', options.axis, x.ndim);
-  const y = reduceKernel(x, axes, 'logsumexp', 1, options.keepdim);
-  return record('logsumexp', [y], [x], [x, y], ([g], [xs, ys]) => [reduceGradKernel('logsumexp', xs, axes, g!, ys)])[0];
+export function logsumexp(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  return bind1(logsumexpPrim, [x], reduceParams('logsumexp', x, dim, keepdim));
 }
 
 /**
- * L2 norm sqrt(Σ x²) over `axis` (all elements by default). Gradient: g · x / ‖x‖, taken as 0 where the
- * norm is 0 (the subgradient torch also picks).
+ * The L2 norm sqrt(Σ x²) over `dim` (all elements by default; arguments as `sum` — always p = 2, unlike
+ * `torch.norm(x, p)` whose first argument is the order). Gradient: g · x / ‖x‖, taken as 0 where the norm is 0.
  */
-export function norm(x: Tensor, options: ReduceOptions = {}): Tensor {
-  assertUsable('norm', x);
-  const axes = normalizeAxes('norm', options.axis, x.ndim);
-  const y = reduceKernel(x, axes, 'norm', 1, options.keepdim);
-  return record('norm', [y], [x], [x, y], ([g], [xs, ys]) => [reduceGradKernel('norm', xs, axes, g!, ys)])[0];
+export function norm(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
+  return bind1(normPrim, [x], reduceParams('norm', x, dim, keepdim));
 }
 
-/** log(softmax(x)) along `axis` (default the last): x − logsumexp(x), stable for large |x|. */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  assertUsable('logSoftmax', x);
-  normalizeAxis('logSoftmax', axis, x.ndim);
-  const lse = logsumexp(x, { axis, keepdim: true });
+/** One softmax dim: a number, or `{ dim }` / `{ axis }`; the last dim by default. */
+function softmaxDim(op: string, x: Tensor, dim: unknown): number {
+  assertTensor(op, x);
+  assertUsable(op, x);
+  if (dim === undefined) return normalizeAxis(op, -1, x.ndim);
+  const args = dimArgs(op, dim, undefined);
+  if (typeof args.axis !== 'number' || args.keepdim) throw new WebgradError(op, `takes one dim (a number), got ${JSON.stringify(dim)}`);
+  return normalizeAxis(op, args.axis, x.ndim);
+}
+
+/** log(softmax(x)) along `dim` (default the last): x − logsumexp(x), stable for large |x|. */
+export function logSoftmax(x: Tensor, dim?: number | ReduceOptions): Tensor {
+  const d = softmaxDim('logSoftmax', x, dim);
+  const lse = logsumexp(x, d, true);
   const y = sub(x, lse);
   lse.dispose(); // the tape keeps its own handles
   return y;
 }
 
-/** exp(x) / Σ exp(x) along `axis` (default the last), as exp(x − logsumexp(x)): never overflows. */
-export function softmax(x: Tensor, axis = -1): Tensor {
-  assertUsable('softmax', x);
-  normalizeAxis('softmax', axis, x.ndim);
-  const logp = logSoftmax(x, axis);
+/** exp(x) / Σ exp(x) along `dim` (default the last), as exp(x − logsumexp(x)): never overflows. */
+export function softmax(x: Tensor, dim?: number | ReduceOptions): Tensor {
+  softmaxDim('softmax', x, dim);
+  const logp = logSoftmax(x, dim);
   const y = exp(logp);
   logp.dispose();
   return y;
@@ -431,7 +578,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
   const lead = g.ndim - shape.length;
   const axes = g.shape.map((_, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1));
-  const summed = reduceKernel(g, axes, 'sum');
+  const summed = sum(g, axes);
   const out = reshape(summed, shape);
   summed.dispose();
   return out;
@@ -439,16 +586,16 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
-    sum(options?: ReduceOptions): Tensor;
-    mean(options?: ReduceOptions): Tensor;
-    max(options?: ReduceOptions): Tensor;
-    min(options?: ReduceOptions): Tensor;
-    argmax(options?: ArgReduceOptions): Tensor;
-    argmin(options?: ArgReduceOptions): Tensor;
-    logsumexp(options?: ReduceOptions): Tensor;
-    norm(options?: ReduceOptions): Tensor;
-    softmax(axis?: number): Tensor;
-    logSoftmax(axis?: number): Tensor;
+    sum(dim?: DimArg, keepdim?: boolean): Tensor;
+    mean(dim?: DimArg, keepdim?: boolean): Tensor;
+    max(dim?: DimArg, keepdim?: boolean): Tensor;
+    min(dim?: DimArg, keepdim?: boolean): Tensor;
+    argmax(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    argmin(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    logsumexp(dim?: DimArg, keepdim?: boolean): Tensor;
+    norm(dim?: DimArg, keepdim?: boolean): Tensor;
+    softmax(dim?: number | ReduceOptions): Tensor;
+    logSoftmax(dim?: number | ReduceOptions): Tensor;
   }
 }
 

@@ -1,13 +1,13 @@
 // Shape ops. Views (reshape, squeeze, unsqueeze) share storage; broadcastTo, permute and cat copy through
 // the strided copy kernel (shaders/strided.wgsl).
-import { record } from '../autograd/record';
+import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
 import {
   broadcastShapes, broadcastStrides, fmt, normalizeAxes, normalizeAxis, Shape, sameShape, sizeOf, stridesOf, WebgradError,
 } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods, empty } from './util';
 import { sumTo } from './reduce';
-import { contiguous, copyStrided, gatherView } from './strided';
+import { contiguous, copyStrided, gatherView, View } from './strided';
 
 /** Resolves one -1 in a target shape and checks the element count. */
 export function inferShape(op: string, from: Shape, to: readonly number[]): number[] {
@@ -24,13 +24,25 @@ export function inferShape(op: string, from: Shape, to: readonly number[]): numb
   return out;
 }
 
+type Same<F> = { cpu: F; webgpu: F };
+/** One implementation for both backends (ops that only move handles or call backend-neutral kernels). */
+const both = <F>(f: F): Same<F> => ({ cpu: f, webgpu: f });
+
+/** A view with a new shape: linear, its VJP reshapes back. */
+const reshapePrim: Primitive<{ shape: number[] }> = primitive<{ shape: number[] }>({
+  name: 'reshape',
+  impl: both(([x], p) => [x.alias(p.shape)]),
+  vjp: ([g], { inputs: [x] }) => [g && reshape(g, x.shape)],
+  jvp: (ts, ctx) => linearJvp(reshapePrim)(ts, ctx),
+  saves: { inputs: false, outputs: false },
+});
+
 /** Same data, new shape (a view sharing storage); one dim may be -1. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   assertUsable('reshape', x);
   const target = inferShape('reshape', x.shape, shape);
-  if (sameShape(target, x.shape) && !x.requiresGrad) return x.alias(target);
-  const y = x.alias(target);
-  return record('reshape', [y], [x], [], ([g]) => [reshape(g!, x.shape)])[0];
+  if (sameShape(target, x.shape) && !x.requiresGrad && !x.tangents?.size) return x.alias(target);
+  return bind1(reshapePrim, [x], { shape: target });
 }
 
 /** Copies `x` broadcast up to `shape` (contiguous result): a strided gather with stride 0 on broadcast dims. */
@@ -49,9 +61,17 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new WebgradError('broadcastTo', `cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
   }
   if (sameShape(target, x.shape)) return reshape(x, target);
-  const y = broadcastKernel(x, target);
-  return record('broadcastTo', [y], [x], [], ([g]) => [sumTo(g!, x.shape)])[0];
+  return bind1(broadcastPrim, [x], { shape: target });
 }
+
+/** A broadcast copy: linear, its VJP sums back down. */
+const broadcastPrim: Primitive<{ shape: number[] }> = primitive<{ shape: number[] }>({
+  name: 'broadcastTo',
+  impl: both(([x], p) => [broadcastKernel(x, p.shape)]),
+  vjp: ([g], { inputs: [x] }) => [g && sumTo(g, x.shape)],
+  jvp: (ts, ctx) => linearJvp(broadcastPrim)(ts, ctx),
+  saves: { inputs: false, outputs: false },
+});
 
 /** Throws naming `op` unless `x` is a Tensor (a plain array passed by mistake would fail obscurely later). */
 function assertTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
@@ -68,14 +88,27 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     throw new WebgradError('permute', `dims ${fmt(dims)} are not a permutation of the ${x.ndim} dims of ${fmt(x.shape)}`);
   }
   if (norm.every((d, i) => d === i)) return reshape(x, x.shape);
-  const st = stridesOf(x.shape);
-  const outShape = norm.map((d) => x.shape[d]);
-  const y = empty(x.backend, outShape);
-  copyStrided('permute', x, { offset: 0, strides: norm.map((d) => st[d]) }, y, contiguous(outShape), outShape);
-  const inverse = new Array<number>(norm.length);
-  norm.forEach((d, i) => (inverse[d] = i));
-  return record('permute', [y], [x], [], ([g]) => [permute(g!, inverse)])[0];
+  return bind1(permutePrim, [x], { dims: norm });
 }
+
+/** A permuted copy: linear, its VJP permutes back by the inverse. */
+const permutePrim: Primitive<{ dims: number[] }> = primitive<{ dims: number[] }>({
+  name: 'permute',
+  impl: both(([x], { dims }) => {
+    const st = stridesOf(x.shape);
+    const outShape = dims.map((d) => x.shape[d]);
+    const y = empty(x.backend, outShape);
+    copyStrided('permute', x, { offset: 0, strides: dims.map((d) => st[d]) }, y, contiguous(outShape), outShape);
+    return [y];
+  }),
+  vjp([g], { params: { dims } }) {
+    const inverse = new Array<number>(dims.length);
+    dims.forEach((d, i) => (inverse[d] = i));
+    return [g && permute(g, inverse)];
+  },
+  jvp: (ts, ctx) => linearJvp(permutePrim)(ts, ctx),
+  saves: { inputs: false, outputs: false },
+});
 
 /** Swaps two dims (the last two by default), like `torch.transpose`. */
 export function transpose(x: Tensor, dim0?: number, dim1?: number): Tensor {
@@ -124,18 +157,40 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new WebgradError('cat', `tensor ${i} has shape ${fmt(t.shape)} but tensor 0 has shape ${fmt(first.shape)}; shapes must match except in dim ${d}`);
     }
   });
-  const outShape = [...first.shape];
-  outShape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
-  const y = empty(first.backend, outShape);
-  const outStrides = stridesOf(outShape);
-  // Each input's block of the output: a view starting at its offset along `dim`.
-  const blocks = tensors.map((t, i) => {
-    const start = tensors.slice(0, i).reduce((n, u) => n + u.shape[d], 0);
-    return { shape: t.shape, strides: outStrides, offset: start * outStrides[d] };
-  });
-  tensors.forEach((t, i) => copyStrided('cat', t, contiguous(t.shape), y, blocks[i], t.shape));
-  return record('cat', [y], tensors, [], ([g]) => tensors.map((t, i) => (t.requiresGrad ? gatherView('cat', g!, blocks[i]) : null)))[0];
+  return bind1(catPrim, tensors, { dim: d });
 }
+
+/** Each input's block of cat's output: a view starting at its offset along `dim`. */
+function catBlocks(shapes: readonly Shape[], dim: number): View[] {
+  const outShape = [...shapes[0]];
+  outShape[dim] = shapes.reduce((n, s) => n + s[dim], 0);
+  const outStrides = stridesOf(outShape);
+  let start = 0;
+  return shapes.map((shape) => {
+    const offset = start * outStrides[dim];
+    start += shape[dim];
+    return { shape, strides: outStrides, offset };
+  });
+}
+
+/** Concatenation: linear, its VJP gathers each input's block. */
+const catPrim: Primitive<{ dim: number }> = primitive<{ dim: number }>({
+  name: 'cat',
+  impl: both((tensors, { dim }) => {
+    const outShape = [...tensors[0].shape];
+    outShape[dim] = tensors.reduce((n, t) => n + t.shape[dim], 0);
+    const y = empty(tensors[0].backend, outShape);
+    const blocks = catBlocks(tensors.map((t) => t.shape), dim);
+    tensors.forEach((t, i) => copyStrided('cat', t, contiguous(t.shape), y, blocks[i], t.shape));
+    return [y];
+  }),
+  vjp([g], { inputs, params: { dim } }) {
+    const blocks = catBlocks(inputs.map((t) => t.shape), dim);
+    return inputs.map((t, i) => (g && t.requiresGrad ? gatherView('cat', g, blocks[i]) : null));
+  },
+  jvp: (ts, ctx) => linearJvp(catPrim)(ts, ctx),
+  saves: { inputs: false, outputs: false },
+});
 
 /** Joins same-shape tensors along a new dim (like `torch.stack`): unsqueeze each, then cat. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {

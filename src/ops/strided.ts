@@ -2,7 +2,7 @@
 // select, diag, cat). A view addresses elements of a contiguous base as offset + Σ coord·stride; copying a
 // view into a contiguous tensor is a gather, the reverse a scatter into zeros. The two are each other's
 // adjoint, so each one's backward is the other. Internal: not re-exported from src/index.ts.
-import { record } from '../autograd/record';
+import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
 import { Backend } from '../backend/backend';
 import { groups1d } from '../backend/webgpu/kernel';
 import { collapseDims, packDims, Shape, sizeOf, stridesOf } from '../shape';
@@ -56,16 +56,63 @@ export function zerosOn(backend: Backend, shape: Shape): Tensor {
   return full(shape, 0, { backend });
 }
 
-/** The view of `x` as a new contiguous tensor; recorded as `op` (backward scatters into zeros). */
-export function gatherView(op: string, x: Tensor, view: View): Tensor {
-  const y = empty(x.backend, view.shape);
-  copyStrided(op, x, view, y, contiguous(view.shape), view.shape);
-  return record(op, [y], [x], [], ([g]) => [embedView(op, g!, x.shape, view)])[0];
+interface ViewParams {
+  op: string;
+  view: View;
+  baseShape: Shape;
 }
 
-/** Zeros of `baseShape` with `x` written into the view; recorded as `op` (backward gathers the view). */
-export function embedView(op: string, x: Tensor, baseShape: Shape, view: View): Tensor {
+/** Gather a view into a contiguous tensor: linear, adjoint of `embed`. */
+const gatherPrim: Primitive<ViewParams> = primitive<ViewParams>({
+  name: 'gatherView',
+  impl: {
+    cpu: ([x], p) => [gatherKernel(x, p)],
+    webgpu: ([x], p) => [gatherKernel(x, p)],
+  },
+  vjp: ([g], { params }) => [g && bind1(named(embedPrim, params.op), [g], params)],
+  jvp: (ts, ctx) => linearJvp(named(gatherPrim, ctx.params.op))(ts, ctx),
+  saves: { inputs: false, outputs: false },
+});
+
+/** Scatter a tensor into zeros of the base shape through the view: linear, adjoint of `gather`. */
+const embedPrim: Primitive<ViewParams> = primitive<ViewParams>({
+  name: 'embedView',
+  impl: {
+    cpu: ([x], p) => [embedKernel(x, p)],
+    webgpu: ([x], p) => [embedKernel(x, p)],
+  },
+  vjp: ([g], { params }) => [g && bind1(named(gatherPrim, params.op), [g], params)],
+  jvp: (ts, ctx) => linearJvp(named(embedPrim, ctx.params.op))(ts, ctx),
+  saves: { inputs: false, outputs: false },
+});
+
+function gatherKernel(x: Tensor, { op, view }: ViewParams): Tensor {
+  const y = empty(x.backend, view.shape);
+  copyStrided(op, x, view, y, contiguous(view.shape), view.shape);
+  return y;
+}
+
+function embedKernel(x: Tensor, { op, view, baseShape }: ViewParams): Tensor {
   const y = zerosOn(x.backend, baseShape);
   copyStrided(op, x, contiguous(view.shape), y, view, view.shape);
-  return record(op, [y], [x], [], ([g]) => [gatherView(op, g!, view)])[0];
+  return y;
+}
+
+const namedCache = new Map<string, Primitive<ViewParams>>();
+/** The primitive under the public op's name (slice, select, diag, cat) for errors and the tape. */
+function named(prim: Primitive<ViewParams>, op: string): Primitive<ViewParams> {
+  const key = `${prim.name}:${op}`;
+  let p = namedCache.get(key);
+  if (!p) namedCache.set(key, (p = { ...prim, name: op }));
+  return p;
+}
+
+/** The view of `x` (a tensor of `x.shape`) as a new contiguous tensor, recorded as `op`. */
+export function gatherView(op: string, x: Tensor, view: View): Tensor {
+  return bind1(named(gatherPrim, op), [x], { op, view, baseShape: x.shape });
+}
+
+/** Zeros of `baseShape` with `x` written into the view, recorded as `op`. */
+export function embedView(op: string, x: Tensor, baseShape: Shape, view: View): Tensor {
+  return bind1(named(embedPrim, op), [x], { op, view, baseShape });
 }

@@ -1,5 +1,5 @@
 // The CPU reference of eigh: symmetrise in float64, solve each batch element with eighReference
-// (Householder + implicit QL), and the hand-written backward in float64 loops.
+// (Householder + implicit QL), and the CPU kernels of the backward's fused steps.
 import { eighReference, eigvalshReference } from '../../linalg/eighReference';
 import { fmt, WebgradError } from '../../shape';
 import { Tensor } from '../../tensor';
@@ -42,82 +42,64 @@ export function eighCpu(a: Tensor, vectors: boolean): [Tensor, Tensor | null] {
 }
 
 /**
- * Ā = V (diag(λ̄) + sym(F ∘ (Vᵀ V̄))) Vᵀ in float64, F_ij = 1/(λ_j − λ_i) (0 for near-degenerate pairs,
- * see `degenerateTol`); without V̄ the division-free V diag(λ̄) Vᵀ. Returns the gradient and whether a
- * near-degenerate pair dropped a non-zero term.
+ * The middle step of eigh's backward, M = diag(λ̄) + sym(F ∘ W) with F_ij = 1/(λ_j − λ_i) (0 for
+ * near-degenerate pairs, see `degenerateTol`). Returns M and whether such a pair dropped a non-zero term.
  */
-export function eighBackwardCpu(w: Tensor, v: Tensor, gw: Tensor | null, gv: Tensor | null): { grad: Tensor; degenerate: boolean } {
-  const n = v.shape[v.ndim - 1];
-  const batch = n === 0 ? 0 : v.size / (n * n);
-  const out = empty(v.backend, v.shape);
-  const [ws, vs, gws, gvs, os] = [cpuData(w), cpuData(v), gw ? cpuData(gw) : null, gv ? cpuData(gv) : null, cpuData(out)];
-  const m = new Float64Array(n * n);
-  const wt = new Float64Array(n * n);
-  const vm = new Float64Array(n * n);
+export function eighMiddleCpu(wMat: Tensor, lam: Tensor, glam: Tensor | null): { mid: Tensor; degenerate: boolean } {
+  const n = wMat.shape[wMat.ndim - 1];
+  const batch = n === 0 ? 0 : wMat.size / (n * n);
+  const out = empty(wMat.backend, wMat.shape);
+  const [ws, ls, gs, ms] = [cpuData(wMat), cpuData(lam), glam ? cpuData(glam) : null, cpuData(out)];
   let degenerate = false;
-  const col = new Float64Array(n);
   for (let b = 0; b < batch; b++) {
-    const off = b * n * n;
-    const lam = (i: number): number => ws[b * n + i];
-    if (!gvs) {
-      // Only eigenvalues carry gradient: Ā = Σ_k λ̄_k v_k v_kᵀ over the non-zero λ̄_k, O(n²) each instead of
-      // two n³ products (E0 and the gap of an nx = 500 Hamiltonian touch 2 of 500 eigenvalues).
-      os.fill(0, off, off + n * n);
-      for (let k = 0; k < n; k++) {
-        const g = gws ? gws[b * n + k] : 0;
-        if (g === 0) continue;
-        for (let i = 0; i < n; i++) col[i] = vs[off + i * n + k];
-        for (let i = 0; i < n; i++) {
-          const gi = g * col[i];
-          if (gi === 0) continue;
-          const row = off + i * n;
-          for (let j = 0; j < n; j++) os[row + j] += gi * col[j];
-        }
-      }
-      continue;
-    }
-    m.fill(0);
-    if (gws) for (let i = 0; i < n; i++) m[i * n + i] = gws[b * n + i];
-    if (gvs) {
-      // W = Vᵀ V̄
-      wt.fill(0);
-      for (let k = 0; k < n; k++) {
-        for (let i = 0; i < n; i++) {
-          const vki = vs[off + k * n + i];
-          if (vki === 0) continue;
-          for (let j = 0; j < n; j++) wt[i * n + j] += vki * gvs[off + k * n + j];
-        }
-      }
-      const tol = degenerateTol(lam(0), lam(n - 1));
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          if (i === j) continue;
-          const gap = lam(j) - lam(i);
-          const skew = wt[i * n + j] - wt[j * n + i];
-          if (Math.abs(gap) <= tol) {
-            if (skew !== 0) degenerate = true;
-            continue;
-          }
-          m[i * n + j] += skew / (2 * gap);
-        }
-      }
-    }
-    // Ā = (V M) Vᵀ
-    vm.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < n; k++) {
-        const vik = vs[off + i * n + k];
-        if (vik === 0) continue;
-        for (let j = 0; j < n; j++) vm[i * n + j] += vik * m[k * n + j];
-      }
-    }
+    const [off, lo] = [b * n * n, b * n];
+    const tol = degenerateTol(ls[lo], ls[lo + n - 1]);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        let acc = 0;
-        for (let k = 0; k < n; k++) acc += vm[i * n + k] * vs[off + j * n + k];
-        os[off + i * n + j] = acc;
+        const at = off + i * n + j;
+        if (i === j) {
+          ms[at] = gs ? gs[lo + i] : 0;
+          continue;
+        }
+        const gap = ls[lo + j] - ls[lo + i];
+        const skew = ws[at] - ws[off + j * n + i];
+        if (Math.abs(gap) <= tol) {
+          ms[at] = 0;
+          if (skew !== 0) degenerate = true;
+        } else {
+          ms[at] = skew / (2 * gap);
+        }
       }
     }
   }
-  return { grad: out, degenerate };
+  return { mid: out, degenerate };
+}
+
+/**
+ * V diag(λ̄) Vᵀ as Σ_k λ̄_k v_k v_kᵀ over the non-zero λ̄_k in float64: O(n²) per eigenvalue that carries
+ * gradient instead of two n³ products (E0 and the gap of a Hamiltonian touch 2 of its n eigenvalues).
+ */
+export function weightedOuterCpu(v: Tensor, glam: Tensor): Tensor {
+  const n = v.shape[v.ndim - 1];
+  const batch = n === 0 ? 0 : v.size / (n * n);
+  const out = empty(v.backend, v.shape);
+  const [vs, gs, os] = [cpuData(v), cpuData(glam), cpuData(out)];
+  const acc = new Float64Array(n * n);
+  const col = new Float64Array(n);
+  for (let b = 0; b < batch; b++) {
+    const off = b * n * n;
+    acc.fill(0);
+    for (let k = 0; k < n; k++) {
+      const g = gs[b * n + k];
+      if (g === 0) continue;
+      for (let i = 0; i < n; i++) col[i] = vs[off + i * n + k];
+      for (let i = 0; i < n; i++) {
+        const gi = g * col[i];
+        if (gi === 0) continue;
+        for (let j = 0; j < n; j++) acc[i * n + j] += gi * col[j];
+      }
+    }
+    os.set(acc, off);
+  }
+  return out;
 }
