@@ -1,8 +1,12 @@
 // The `webgrad` command (bin/webgrad.js runs `main`). `webgrad hamiltonian` sweeps κ through
-// H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2}: E0, the gap and their κ-derivatives by backward through eigh, beside
-// Hellmann–Feynman and central finite differences. Results go to stdout; progress and errors to stderr.
+// H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2}: E0, the gap and their first and second κ-derivatives through eigh,
+// beside Hellmann–Feynman, second-order perturbation theory and central finite differences. Results go to
+// stdout; progress and errors to stderr.
 // Through the public entry, so every op module (and the Tensor methods each installs) is loaded.
-import { getWebGPUBackend, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, Tensor, tensor, withBackend } from './index';
+import {
+  dual, enterDualLevel, exitDualLevel, getWebGPUBackend, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, perturbationTheory,
+  Tensor, tensor, unpackDual, withBackend,
+} from './index';
 import type { HamiltonianSpectrum, InitResult } from './index';
 import { cpu64Backend } from './backend/cpu';
 import { cpuData } from './ops/util';
@@ -20,7 +24,8 @@ Options of hamiltonian:
   --backend B      auto | webgpu | cpu (default auto: WebGPU when an adapter exists; cpu is the float64 reference)
   --fd-step h      step of the central finite differences (default 0.001)
   --json           one JSON line per κ on stdout (no finite differences):
-                   { kappa, L, nx, backend, adapter, E0, gap, dE0_dkappa, dgap_dkappa, ms }
+                   { kappa, L, nx, backend, adapter, E0, gap, dE0_dkappa, dgap_dkappa,
+                     d2E0_dkappa2, d2gap_dkappa2, ms }
   --no-progress    no progress bar (it is drawn on stderr, and only when stderr is a terminal)
 
 Exit codes: 0 success, 1 runtime error, 2 bad arguments.`;
@@ -122,6 +127,8 @@ export interface KappaResult {
   gap: number;
   dE0_dkappa: number;
   dgap_dkappa: number;
+  d2E0_dkappa2: number;
+  d2gap_dkappa2: number;
   ms: { build: number; eigh: number; backward: number; total: number };
 }
 
@@ -137,24 +144,39 @@ function disposeSpectrum(s: HamiltonianSpectrum): void {
   for (const t of [s.H, s.x, s.potential, s.bump, s.energies, s.states, s.E0, s.gap, s.kappa]) t.dispose();
 }
 
-/** E0, the gap and both κ-derivatives from one eigh: backward twice through the same graph. */
+/**
+ * E0, the gap and their first and second κ-derivatives from one eigh: κ is a dual number (tangent 1), and
+ * backward runs twice through the same graph carrying that tangent, so each gradient's tangent is the
+ * second derivative (forward over reverse).
+ */
 export async function solveKappa(kappaValue: number, L: number, nx: number): Promise<KappaResult & { spectrum: HamiltonianSpectrum }> {
-  const t0 = now();
-  const kappa = tensor(kappaValue, { requiresGrad: true });
-  const h = hamiltonian1d({ kappa, L, nx });
-  await settle();
-  const t1 = now();
-  const s = hamiltonianSpectrum(h);
-  const [E0, gap] = await Promise.all([s.E0.item(), s.gap.item()]);
-  const t2 = now();
-  s.E0.backward({ retainGraph: true });
-  const dE0 = await kappa.grad!.item();
-  kappa.zeroGrad();
-  s.gap.backward();
-  const dgap = await kappa.grad!.item();
-  const t3 = now();
-  const ms = { build: round1(t1 - t0), eigh: round1(t2 - t1), backward: round1(t3 - t2), total: round1(t3 - t0) };
-  return { kappa: kappaValue, E0, gap, dE0_dkappa: dE0, dgap_dkappa: dgap, ms, spectrum: s };
+  const level = enterDualLevel();
+  try {
+    const t0 = now();
+    const kappa = tensor(kappaValue, { requiresGrad: true });
+    const h = hamiltonian1d({ kappa: dual(kappa, tensor(1)), L, nx });
+    await settle();
+    const t1 = now();
+    const s = hamiltonianSpectrum(h);
+    const [E0, gap] = await Promise.all([s.E0.item(), s.gap.item()]);
+    const t2 = now();
+    /** The gradient accumulated into κ and its tangent: the first and second derivative. */
+    const derivatives = async (y: Tensor, retainGraph: boolean): Promise<[number, number]> => {
+      y.backward({ retainGraph });
+      const [first, second] = unpackDual(kappa.grad!);
+      const values = await Promise.all([first.item(), second!.item()]);
+      [first, second!].forEach((t) => t.dispose());
+      kappa.zeroGrad();
+      return values as [number, number];
+    };
+    const [dE0, d2E0] = await derivatives(s.E0, true);
+    const [dgap, d2gap] = await derivatives(s.gap, false);
+    const t3 = now();
+    const ms = { build: round1(t1 - t0), eigh: round1(t2 - t1), backward: round1(t3 - t2), total: round1(t3 - t0) };
+    return { kappa: kappaValue, E0, gap, dE0_dkappa: dE0, dgap_dkappa: dgap, d2E0_dkappa2: d2E0, d2gap_dkappa2: d2gap, ms, spectrum: s };
+  } finally {
+    exitDualLevel(level);
+  }
 }
 
 /**
@@ -208,22 +230,34 @@ const num = (v: number, width: number, digits = 6): string => (Number.isFinite(v
 interface Row extends KappaResult {
   hfE0: number;
   hfGap: number;
+  ptE0: number;
+  ptGap: number;
   fdE0: number;
   fdGap: number;
   fdMs: number;
 }
 
 function table(rows: readonly Row[]): string {
-  const head1 = ['', '', '', '──── dE0/dκ ────────────────────────', '──── dgap/dκ ───────────────────────'];
-  const cols = ['κ', 'E0', 'gap', 'backward', 'H–F', 'fin. diff', 'backward', 'H–F', 'fin. diff', 'ms'];
-  const w = [6, 11, 11, 11, 11, 11, 11, 11, 11, 8];
-  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(w[i])).join(' ');
-  const out = [`${''.padStart(w[0] + w[1] + w[2] + 3)}${head1[3].padStart(w[3] * 3 + 2)} ${head1[4].padStart(w[6] * 3 + 2)}`, line(cols)];
+  const groups = [
+    ['', 3],
+    ['── dE0/dκ ──', 3],
+    ['── dgap/dκ ──', 3],
+    ['── d²E0/dκ² ──', 2],
+    ['── d²gap/dκ² ──', 2],
+    ['', 1],
+  ] as const;
+  const cols = ['κ', 'E0', 'gap', 'backward', 'H–F', 'fin. diff', 'backward', 'H–F', 'fin. diff', 'eigh', 'pert.', 'eigh', 'pert.', 'ms'];
+  const w = [6, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 8];
+  let at = 0;
+  const head = groups.map(([label, span]) => {
+    const width = w.slice(at, at + span).reduce((a, b) => a + b, 0) + span - 1;
+    at += span;
+    return label.padStart(Math.floor((width + label.length) / 2)).padEnd(width);
+  });
+  const out = [head.join(' ').trimEnd(), cols.map((c, i) => c.padStart(w[i])).join(' ')];
   for (const r of rows) {
-    out.push(
-      [num(r.kappa, w[0], 2), num(r.E0, w[1]), num(r.gap, w[2]), num(r.dE0_dkappa, w[3]), num(r.hfE0, w[4]), num(r.fdE0, w[5]),
-        num(r.dgap_dkappa, w[6]), num(r.hfGap, w[7]), num(r.fdGap, w[8]), num(r.ms.total, w[9], 1)].join(' '),
-    );
+    const cells = [r.kappa, r.E0, r.gap, r.dE0_dkappa, r.hfE0, r.fdE0, r.dgap_dkappa, r.hfGap, r.fdGap, r.d2E0_dkappa2, r.ptE0, r.d2gap_dkappa2, r.ptGap];
+    out.push([...cells.map((v, i) => num(v, w[i], i === 0 ? 2 : 6)), num(r.ms.total, w[13], 1)].join(' '));
   }
   return out.join('\n');
 }
@@ -250,7 +284,8 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
       progress.clear();
       const { spectrum: _, ...result } = r;
       stdout.write(`${JSON.stringify({ kappa, L, nx, backend: backend.backend, adapter: backend.adapter, E0: result.E0, gap: result.gap,
-        dE0_dkappa: result.dE0_dkappa, dgap_dkappa: result.dgap_dkappa, ms: result.ms })}\n`);
+        dE0_dkappa: result.dE0_dkappa, dgap_dkappa: result.dgap_dkappa, d2E0_dkappa2: result.d2E0_dkappa2, d2gap_dkappa2: result.d2gap_dkappa2,
+        ms: result.ms })}\n`);
     }
     return 0;
   }
@@ -262,23 +297,25 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
     progress.step(`κ = ${kappa}: eigh + backward`);
     const r = await solveKappa(kappa, L, nx);
     const hf = hellmannFeynman(r.spectrum);
-    const [hfE0, hfGap] = await Promise.all([hf.dE0.item(), hf.dgap.item()]);
-    hf.dE0.dispose();
-    hf.dgap.dispose();
+    const pt = perturbationTheory(r.spectrum);
+    const [hfE0, hfGap, ptE0, ptGap] = await Promise.all([hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].map((t) => t.item()));
+    [hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].forEach((t) => t.dispose());
     disposeSpectrum(r.spectrum);
     progress.step(`κ = ${kappa}: finite differences`);
     const tf = now();
     const [plus, minus] = [referenceEnergies(kappa + h, L, nx), referenceEnergies(kappa - h, L, nx)];
     const fdMs = now() - tf;
     const { spectrum: _, ...result } = r;
-    rows.push({ ...result, hfE0, hfGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
+    rows.push({ ...result, hfE0, hfGap, ptE0, ptGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
   }
   progress.clear();
   stdout.write(`${table(rows)}\n\n`);
   stdout.write('backward: reverse mode through eigh; H–F: Hellmann–Feynman ⟨ψ|e^{−x²/2}|ψ⟩ from the eigenvectors; ');
-  stdout.write(`fin. diff: central differences with h = ${h} of the same H in float64 on the CPU reference (two more eigh per κ)\n`);
+  stdout.write(`fin. diff: central differences with h = ${h} of the same H in float64 on the CPU reference (two more eigh per κ);\n`);
+  stdout.write('d²/dκ² eigh: forward over reverse through eigh (the gradients\' tangents, κ a dual number); ');
+  stdout.write('pert.: second-order perturbation theory 2·Σ_{m≠n} |⟨m|e^{−x²/2}|n⟩|²/(E_n − E_m)\n');
   const ms = (k: keyof KappaResult['ms']): string => mean(rows.map((r) => r.ms[k])).toFixed(1);
-  stdout.write(`timings, ms per κ (mean of ${rows.length}): build H ${ms('build')}, eigh ${ms('eigh')}, backward ×2 ${ms('backward')}, `);
+  stdout.write(`timings, ms per κ (mean of ${rows.length}): build H ${ms('build')}, eigh ${ms('eigh')}, backward ×2 with tangents ${ms('backward')}, `);
   stdout.write(`total ${ms('total')}; finite differences ${mean(rows.map((r) => r.fdMs)).toFixed(1)}`);
   const compile = backend.backend === 'webgpu' && rows.length > 1 ? `; the first κ took ${rows[0].ms.total.toFixed(1)} (kernel compilation included)` : '';
   stdout.write(`${compile}\n`);

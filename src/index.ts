@@ -33,6 +33,7 @@ export type { BackwardOptions } from './autograd/backward';
 export { grad, valueAndGrad, vjp, jvp, hvp, jacfwd, jacrev, jacobian, jacobianMode, hessian } from './autograd/functional';
 export type { Differentiable, MultiOutput, JacobianOptions, JacobianModeOptions } from './autograd/functional';
 export { dual, unpackDual } from './autograd/dual';
-export { dualLevel } from './autograd/forward';
+export { dualLevel, enterDualLevel, exitDualLevel } from './autograd/forward';
+export type { DualLevel } from './autograd/forward';
 export { gradcheck } from './autograd/gradcheck';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck';

@@ -16,7 +16,7 @@ describe('webgrad hamiltonian', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0]);
-    expect(Object.keys(out)).toEqual(['kappa', 'L', 'nx', 'backend', 'adapter', 'E0', 'gap', 'dE0_dkappa', 'dgap_dkappa', 'ms']);
+    expect(Object.keys(out)).toEqual(['kappa', 'L', 'nx', 'backend', 'adapter', 'E0', 'gap', 'dE0_dkappa', 'dgap_dkappa', 'd2E0_dkappa2', 'd2gap_dkappa2', 'ms']);
     expect(out).toMatchObject({ kappa: 1, L: 10, nx: 500, backend: 'cpu' });
     expect(out.adapter).toMatch(/CPU/);
     // Float64 reference values (issue 4); relative error where the value exceeds 1.
@@ -24,12 +24,15 @@ describe('webgrad hamiltonian', () => {
     for (const [k, v] of Object.entries(want)) {
       expect(Math.abs(out[k] - v) / Math.max(1, Math.abs(v)), k).toBeLessThanOrEqual(1e-5);
     }
+    // Float64 second derivatives (double backward through torch.linalg.eigh, issue 14): within 1e-6.
+    expect(Math.abs(out.d2E0_dkappa2 - -0.0661884557)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(out.d2gap_dkappa2 - 0.0045403762)).toBeLessThanOrEqual(1e-6);
     const { build, eigh, backward, total } = out.ms;
     for (const t of [build, eigh, backward, total]) expect(t).toBeGreaterThanOrEqual(0);
     expect(total).toBeGreaterThanOrEqual(build + eigh + backward - 0.2); // each rounded to 0.1 ms
   });
 
-  it('prints the backend, the adapter and a κ table whose three derivative columns agree', () => {
+  it('prints the backend, the adapter and a κ table whose derivative columns agree', () => {
     const r = webgrad('hamiltonian', '--backend', 'cpu', '--nx', '64', '--L', '8', '--kappas', '0,2');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^backend: cpu — CPU/m);
@@ -37,9 +40,12 @@ describe('webgrad hamiltonian', () => {
     const rows = r.stdout
       .split('\n')
       .map((l) => l.trim().split(/\s+/).map(Number))
-      .filter((cells) => cells.length === 10 && cells.every(Number.isFinite));
+      .filter((cells) => cells.length === 14 && cells.every(Number.isFinite));
     expect(rows.map((row) => row[0])).toEqual([0, 2]);
-    for (const [, E0, gap, dE0, hfE0, fdE0, dgap, hfGap, fdGap] of rows) {
+    for (const [, E0, gap, dE0, hfE0, fdE0, dgap, hfGap, fdGap, d2E0, ptE0, d2gap, ptGap] of rows) {
+      expect(Math.abs(d2E0 - ptE0)).toBeLessThanOrEqual(2e-6);
+      expect(Math.abs(d2gap - ptGap)).toBeLessThanOrEqual(2e-6);
+      expect(d2E0).toBeLessThan(0); // the ground state's curvature in κ is negative (second-order PT)
       expect(E0).toBeGreaterThan(0.4);
       expect(gap).toBeGreaterThan(0);
       expect(Math.abs(dE0 - hfE0)).toBeLessThanOrEqual(2e-6);

@@ -65,15 +65,30 @@ export function setTangent(t: Tensor, level: DualLevel, tangent: Tensor): void {
 
 /** Runs `fn` inside a new dual level (like `torch.autograd.forward_ad.dual_level()`); closes it afterwards. */
 export function dualLevel<T>(fn: () => T): T {
-  const level: DualLevel = { id: nextLevelId++, members: new Set() };
-  levels.push(level);
+  const level = enterDualLevel();
   try {
     return fn();
   } finally {
-    levels.pop();
-    for (const t of level.members) {
-      t.tangents?.get(level.id)?.dispose();
-      t.tangents?.delete(level.id);
-    }
+    exitDualLevel(level);
+  }
+}
+
+/**
+ * Opens a dual level and returns it (`torch.autograd.forward_ad.enter_dual_level`), for async code that
+ * reads values back while tangents are live. Close it with `exitDualLevel`, innermost first.
+ */
+export function enterDualLevel(): DualLevel {
+  const level: DualLevel = { id: nextLevelId++, members: new Set() };
+  levels.push(level);
+  return level;
+}
+
+/** Closes `level` (the innermost open one): the tangents it gave out are dropped. */
+export function exitDualLevel(level: DualLevel): void {
+  if (currentLevel() !== level) throw new WebgradError('exitDualLevel', 'dual levels must be closed innermost first');
+  levels.pop();
+  for (const t of level.members) {
+    t.tangents?.get(level.id)?.dispose();
+    t.tangents?.delete(level.id);
   }
 }

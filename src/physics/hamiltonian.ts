@@ -5,10 +5,13 @@
 // differentiable: dE/dκ comes from backward through eigh.
 import { Backend } from '../backend/backend';
 import { noGrad } from '../autograd/node';
+import { jvp, vjp } from '../autograd/functional';
 import { fromArray, eye, linspace } from '../ops/creation';
-import { add, exp, mul, square } from '../ops/elementwise';
+import { add, div, exp, mul, square, sub } from '../ops/elementwise';
+import { matmul } from '../ops/matmul';
 import { sum } from '../ops/reduce';
-import { reshape } from '../ops/shape';
+import { reshape, transpose } from '../ops/shape';
+import { select, slice } from '../ops/indexing';
 import { eigh } from '../ops/eigh';
 import { getBackend } from '../runtime';
 import { WebgradError } from '../shape';
@@ -161,6 +164,75 @@ export function hellmannFeynman(source: HamiltonianSpectrum | Tensor | number, o
       return { dE0: component(expectation, { 0: 1 }), dgap: component(expectation, { 0: -1, 1: 1 }) };
     }),
   );
+}
+
+export interface SecondOrder {
+  /** d²E0/dκ² = 2 Σ_{m≠0} |⟨m|e^{−x²/2}|0⟩|² / (E0 − Em), 0-d. */
+  d2E0: Tensor;
+  /** d²(E1 − E0)/dκ², 0-d. */
+  d2gap: Tensor;
+}
+
+/**
+ * The κ-curvatures by second-order perturbation theory, d²E_n/dκ² = 2 Σ_{m≠n} |⟨m|∂H/∂κ|n⟩|² / (E_n − E_m),
+ * from the states of a spectrum: an independent check on second derivatives through eigh.
+ */
+export function perturbationTheory(s: HamiltonianSpectrum): SecondOrder {
+  return noGrad(() =>
+    tidy(() => {
+      const n = s.nx;
+      // ⟨m|bump|k⟩ for every m and k = 0, 1: Sᵀ (bump ∘ S[:, :2]), [nx, 2].
+      const low = slice(s.states, 1, 0, 2);
+      const coupling = matmul(transpose(s.states), mul(low, reshape(s.bump, [n, 1])));
+      const curvature = (k: number): Tensor => {
+        const own = component(s.energies, { [k]: 1 });
+        const other = Float32Array.from({ length: n }, (_, m) => (m === k ? 0 : 1));
+        const mask = fromArray(other, [n], { backend: s.energies.backend });
+        const col = select(coupling, 1, k);
+        // 2 Σ_m mask_m c_m² / (E_k − E_m + (1 − mask_m)): the m = k term is 0/1.
+        return mul(sum(div(mul(mask, square(col)), add(sub(own, s.energies), sub(1, mask)))), 2);
+      };
+      const [c0, c1] = [curvature(0), curvature(1)];
+      return { d2E0: c0, d2gap: sub(c1, c0) };
+    }),
+  );
+}
+
+export interface KappaDerivatives extends HellmannFeynman, SecondOrder {
+  /** The spectrum at κ (its tensors belong to the caller). */
+  spectrum: HamiltonianSpectrum;
+  E0: Tensor;
+  gap: Tensor;
+}
+
+/**
+ * E0, the gap, and their first and second κ-derivatives through eigh, from one eigendecomposition: two
+ * reverse passes (dE0/dκ, dgap/dκ) carrying a forward-mode tangent in κ (forward over reverse), so the
+ * tangents of the gradients are d²E0/dκ² and d²gap/dκ². All results are 0-d tensors.
+ */
+export function kappaDerivatives(kappa: Tensor | number, options: Omit<HamiltonianOptions, 'kappa'> = {}): KappaDerivatives {
+  const k0 = kappa instanceof Tensor ? kappa.detach() : kappa;
+  checkOptions({ ...options, kappa: k0 });
+  let spectrum: HamiltonianSpectrum | null = null;
+  const [values, tangents] = jvp(
+    (k: Tensor) => {
+      const [ys, pullback] = vjp((kk: Tensor) => {
+        spectrum = hamiltonianSpectrum({ ...options, kappa: kk });
+        return [spectrum.E0, spectrum.gap];
+      }, k);
+      const [e0, gp] = ys as Tensor[];
+      const [one, zero] = [fromArray([1], [], { backend: e0.backend }), fromArray([0], [], { backend: e0.backend })];
+      const [dE0] = pullback([one, zero]);
+      const [dgap] = pullback([zero, one]);
+      return [e0, gp, dE0, dgap];
+    },
+    [k0],
+    [1],
+  ) as [Tensor[], Tensor[]];
+  const [E0, gap, dE0, dgap] = values;
+  const [, , d2E0, d2gap] = tangents;
+  tangents.slice(0, 2).forEach((t) => t.dispose());
+  return { spectrum: spectrum!, E0, gap, dE0, dgap, d2E0, d2gap };
 }
 
 export interface LowestStates {
