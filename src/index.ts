@@ -35,5 +35,5 @@ export type { Differentiable, MultiOutput, JacobianOptions, JacobianModeOptions 
 export { dual, unpackDual } from './autograd/dual';
 export { dualLevel, enterDualLevel, exitDualLevel } from './autograd/forward';
 export type { DualLevel } from './autograd/forward';
-export { gradcheck } from './autograd/gradcheck';
+export { gradcheck, gradgradcheck } from './autograd/gradcheck';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck';

@@ -1,5 +1,5 @@
 import { Backend, Storage, storageStats } from './backend/backend';
-import type { GradNode } from './autograd/node';
+import { GradNode, releaseNode } from './autograd/node';
 import { getWebGPUBackend } from './runtime';
 import { Shape, sizeOf, WebgradError } from './shape';
 
@@ -28,8 +28,9 @@ export class Tensor {
   readonly backend: Backend;
   /** Accumulated gradient of a leaf after `backward()`. */
   grad: Tensor | null = null;
-  /** The op that produced this tensor when it was recorded for autograd; null for leaves. */
-  node: GradNode | null = null;
+  private _node: GradNode | null = null;
+  /** Whether this tensor counts as a user of its node (tape-held handles do not: see releaseNode). */
+  private _counted = true;
   /** Which output of `node` this is (ops like eigh have several). */
   outputIndex = 0;
   /** Forward-mode tangents by dual level id (see autograd/forward.ts); null when there are none. */
@@ -48,6 +49,17 @@ export class Tensor {
     liveTensors++;
     collector.register(this, storage, this);
     if (tracked) scopes[scopes.length - 1]?.add(this);
+  }
+
+  /** The op that produced this tensor when it was recorded for autograd; null for leaves. */
+  get node(): GradNode | null {
+    return this._node;
+  }
+
+  set node(node: GradNode | null) {
+    if (node && this._counted) node.users++;
+    if (this._node && this._storage && this._counted) releaseNode(this._node);
+    this._node = node;
   }
 
   get ndim(): number {
@@ -95,6 +107,8 @@ export class Tensor {
     this.grad = null;
     this.tangents?.forEach((t) => t.dispose());
     this.tangents = null;
+    // The node stays readable (nodes downstream route gradients through this tensor); it loses a user.
+    if (this._node && this._counted) releaseNode(this._node);
   }
 
   /**
@@ -131,9 +145,15 @@ export class Tensor {
    * graph position (node, output index, requiresGrad) so rules written in ops stay differentiable, and
    * carries the tangents along.
    */
-  savedHandle(tracked = false): Tensor {
+  savedHandle(tracked = false, forTape = false): Tensor {
     const h = new Tensor(this.storageFor('saved tensor').retain(), this.shape, this._requiresGrad, tracked);
-    h.node = this.node;
+    if (forTape) {
+      // Held by a node: its graph is reachable through that node's edges, so it keeps no node alive.
+      h._counted = false;
+      h._node = this._node;
+    } else {
+      h.node = this.node;
+    }
     h.outputIndex = this.outputIndex;
     if (this._requiresGrad) h.origin = this.origin ?? this;
     if (this.tangents?.size) h.tangents = new Map([...this.tangents].map(([level, t]) => [level, t.savedHandle()]));

@@ -14,6 +14,11 @@ const identity = primitive({
   saves: { inputs: false, outputs: false },
 });
 
+/** A recorded view of `x` (a new node in both modes): what nested transforms differentiate with respect to. */
+export function identityView(x: Tensor): Tensor {
+  return bind1(identity, [x], undefined);
+}
+
 /**
  * A dual tensor: `primal` carrying `tangent` (same shape, same backend) at the innermost dual level (like
  * `torch.autograd.forward_ad.make_dual`). Every op on it carries the tangent along: J·tangent. The result

@@ -5,7 +5,7 @@ import { cat, reshape } from '../ops/shape';
 import { fmt, sameShape, sizeOf, WebgradError } from '../shape';
 import { Tensor } from '../tensor';
 import { computeGradients } from './backward';
-import { dual, unpackDual } from './dual';
+import { dual, identityView, unpackDual } from './dual';
 import { dualLevel } from './forward';
 import { enableGrad, isGradEnabled } from './node';
 
@@ -25,14 +25,15 @@ function asTensors(op: string, xs: readonly Arg[]): Tensor[] {
 }
 
 /**
- * The tensors to differentiate with respect to. An argument already recorded by an enclosing transform
- * (it requires grad and grad mode is on) is used as it is, and the gradient is recorded too, so the
- * enclosing transform can differentiate it again; others become fresh leaves that keep their tangents.
+ * The tensors to differentiate with respect to. An argument recorded by an enclosing transform (it requires
+ * grad and grad mode is on) gets a recorded view: the gradient is taken with respect to that view alone
+ * (what the function closes over does not count, as in JAX) and is itself recorded, so the enclosing
+ * transform can differentiate it again. Other arguments become fresh leaves that keep their tangents.
  */
 function differentiationTargets(xs: readonly Tensor[]): { targets: Tensor[]; nested: boolean } {
   const nested = isGradEnabled() && xs.some((x) => x.requiresGrad);
   const targets = xs.map((x) => {
-    if (nested && x.requiresGrad) return x;
+    if (nested && x.requiresGrad) return identityView(x);
     const leaf = x.detach().requiresGrad_();
     if (x.tangents?.size) leaf.tangents = new Map([...x.tangents].map(([level, t]) => [level, t.savedHandle()]));
     return leaf;

@@ -6,6 +6,7 @@ import { withBackend } from '../runtime';
 import { WebgradError } from '../shape';
 import { Tensor } from '../tensor';
 import { computeGradients } from './backward';
+import { grad } from './functional';
 import { enableGrad, noGrad } from './node';
 
 export interface GradcheckOptions {
@@ -90,4 +91,25 @@ export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly
   );
   if (!ok && raise) throw new WebgradError('gradcheck', `gradient mismatch (atol ${atol}, rtol ${rtol}) at ${worst}; max abs error ${maxAbsError}`);
   return { ok, maxAbsError, analytical, numerical };
+}
+
+/**
+ * Checks second derivatives like `torch.autograd.gradgradcheck`: for a fixed random projection v of the
+ * output, the gradient x ↦ ∇ₓ⟨v, f(x)⟩ (recorded with a graph of its own) is itself checked by `gradcheck`
+ * against central differences of that gradient on the float64 reference. Returns one report per input.
+ */
+export async function gradgradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<GradcheckReport[]> {
+  const { seed = 7 } = options;
+  const reports: GradcheckReport[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const gradient = (...xs: Tensor[]): Tensor =>
+      grad((...ys: Tensor[]) => {
+        const y = f(...ys);
+        const next = mulberry32(seed + 1);
+        const v = fromArray(Float64Array.from({ length: y.size }, () => 2 * next() - 1), y.shape, { backend: y.backend });
+        return v.mul(y).sum();
+      })(...xs)[i];
+    reports.push(await gradcheck(gradient, inputs, { ...options, seed: seed + 2 + i }));
+  }
+  return reports;
 }

@@ -10,6 +10,26 @@ export interface GradNode {
   /** Handles on the tensors backward needs; they keep the storage alive even if the user disposes the originals. */
   saved: Tensor[] | null;
   backward: BackwardFn | null;
+  /** Live tensors whose node this is, plus live nodes with an input made here. */
+  users: number;
+  /** The nodes that made this node's inputs (each counted once per input in its `users`). */
+  edges: GradNode[];
+}
+
+/**
+ * One user of `node` fewer. A node nobody can reach any more (its outputs and their handles disposed, and
+ * no node downstream) frees its saved tensors at once, and lets go of the nodes upstream: disposing tensors
+ * frees their graph without waiting for garbage collection.
+ */
+export function releaseNode(node: GradNode): void {
+  if (--node.users > 0) return;
+  const saved = node.saved;
+  node.saved = null;
+  node.backward = null;
+  saved?.forEach((t) => t.dispose());
+  const edges = node.edges;
+  node.edges = [];
+  edges.forEach(releaseNode);
 }
 
 let gradEnabled = true;

@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor';
-import { BackwardFn, isGradEnabled } from './node';
+import { BackwardFn, GradNode, isGradEnabled } from './node';
 
 /** Whether an op on these inputs must be recorded on the tape. */
 export function needsGrad(inputs: readonly Tensor[]): boolean {
@@ -21,12 +21,14 @@ export function record<T extends Tensor[]>(
   backward: BackwardFn,
 ): T {
   if (!needsGrad(inputs)) return outputs;
-  const node = { op, inputs: [...inputs], saved: null as Tensor[] | null, backward };
+  const edges = inputs.flatMap((t) => (t.node ? [t.node] : []));
+  edges.forEach((n) => n.users++);
+  const node: GradNode = { op, inputs: [...inputs], saved: null, backward, users: 0, edges };
   outputs.forEach((out, i) => {
     out.requiresGrad = true;
     out.node = node;
     out.outputIndex = i;
   });
-  node.saved = (typeof saved === 'function' ? saved() : saved).map((t) => t.savedHandle());
+  node.saved = (typeof saved === 'function' ? saved() : saved).map((t) => t.savedHandle(false, true));
   return outputs;
 }
