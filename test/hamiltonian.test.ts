@@ -7,7 +7,9 @@ import {
   hamiltonianSpectrum,
   hellmannFeynman,
   init,
+  kappaDerivatives,
   lowestStates,
+  perturbationTheory,
   tensor,
   WebgradError,
 } from '../src/index';
@@ -18,6 +20,14 @@ const REFERENCE = [
   [0, 0.4999874496, 0.9999497999, 0.8165039822, -0.2721482521],
   [1, 1.2933102842, 0.7228945139, 0.7655881821, -0.2788359043],
   [5, 3.4223626261, 0.0387268167, 0.2856896647, -0.0364382822],
+] as const;
+
+// Second derivatives at the same κ (issue 14: double backward through torch.linalg.eigh in float64, matched
+// by perturbation theory to 1e-6): [κ, d²E0/dκ², d²gap/dκ²].
+const SECOND = [
+  [0, -0.0386850796, -0.0144618349],
+  [1, -0.0661884557, 0.0045403762],
+  [5, -0.0783663869, 0.0346043852],
 ] as const;
 
 /** |got − want| within tol, absolute, or relative where |want| > 1. */
@@ -114,6 +124,31 @@ forEachBackend((backend) => {
         const hf = hellmannFeynman(s);
         expectWithin(await hf.dE0.item(), dE0, tol, 'dE0/dκ (Hellmann–Feynman)');
         expectWithin(await hf.dgap.item(), dgap, tol, 'dgap/dκ (Hellmann–Feynman)');
+      });
+    }
+  });
+
+  describe('second κ-derivatives at L = 10, nx = 500 against the float64 reference', () => {
+    // Forward over reverse through eigh (kappaDerivatives) beside second-order perturbation theory. The
+    // CPU case is the float64 reference: within 1e-6; WebGPU (float32 Jacobi) within 2e-4.
+    const tol = backend === 'cpu' ? 1e-6 : 2e-4;
+    if (backend === 'cpu') {
+      beforeAll(() => init({ backend: 'cpu', precision: 'float64' }));
+      afterAll(() => init({ backend: 'cpu' }));
+    }
+    for (const [[k, E0, gapRef, dE0, dgap], [, d2E0, d2gap]] of REFERENCE.map((r, i) => [r, SECOND[i]] as const)) {
+      it(`κ = ${k}: d²E0/dκ² and d²gap/dκ² through eigh and by perturbation theory within ${tol}`, async () => {
+        const r = kappaDerivatives(k, { L: 10, nx: 500 });
+        const firstTol = backend === 'cpu' ? 1e-5 : 2e-4;
+        expectWithin(await r.E0.item(), E0, firstTol, 'E0');
+        expectWithin(await r.gap.item(), gapRef, firstTol, 'gap');
+        expectWithin(await r.dE0.item(), dE0, firstTol, 'dE0/dκ');
+        expectWithin(await r.dgap.item(), dgap, firstTol, 'dgap/dκ');
+        expectWithin(await r.d2E0.item(), d2E0, tol, 'd²E0/dκ² (through eigh)');
+        expectWithin(await r.d2gap.item(), d2gap, tol, 'd²gap/dκ² (through eigh)');
+        const pt = perturbationTheory(r.spectrum);
+        expectWithin(await pt.d2E0.item(), d2E0, tol, 'd²E0/dκ² (perturbation theory)');
+        expectWithin(await pt.d2gap.item(), d2gap, tol, 'd²gap/dκ² (perturbation theory)');
       });
     }
   });
