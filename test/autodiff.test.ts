@@ -2,7 +2,7 @@
 // grad, hvp, hessian), Jacobians in both modes, their agreement in every nesting order, and bad input.
 import { describe, expect, it } from 'vitest';
 import {
-  backward, dual, dualLevel, grad, hessian, hvp, init, jacfwd, jacobian, jacobianMode, jacrev, jvp, matmul, memory, randn, sum, tensor, Tensor,
+  backward, dual, dualLevel, getWebGPUBackend, grad, hessian, hvp, init, jacfwd, jacobian, jacobianMode, jacrev, jvp, matmul, memory, randn, sum, tensor, Tensor,
   tidy, toBackend, unpackDual, vjp, WebgradError,
 } from '../src/index';
 import { cpu64Backend, cpuBackend } from '../src/backend/cpu';
@@ -22,6 +22,32 @@ forEachBackend((backend) => {
       });
       expectClose(await values(out.primal), [Math.sin(1), 2 * Math.sin(2)], 1e-6, 1e-6);
       expectClose(await values(out.tangent), [Math.sin(1) + Math.cos(1), 0.5 * (Math.sin(2) + 2 * Math.cos(2))], 1e-6, 1e-5);
+    });
+
+    it.runIf(backend === 'webgpu')('a unary or binary op on dual tensors is one fused dispatch (value and tangent)', async () => {
+      const gpu = getWebGPUBackend()!;
+      const x = tensor([0.1, 0.2, 0.3]);
+      const y = tensor([1, 2, 3]);
+      const run = gpu.run.bind(gpu);
+      let dispatches = 0;
+      gpu.run = (...args: Parameters<typeof run>) => {
+        dispatches++;
+        return run(...args);
+      };
+      try {
+        dualLevel(() => {
+          const dx = dual(x, y);
+          const dy = dual(y, x);
+          dispatches = 0;
+          const e = dx.exp();
+          expect(dispatches).toBe(1);
+          dx.mul(dy);
+          expect(dispatches).toBe(2);
+          expect(unpackDual(e)[1]).not.toBeNull();
+        });
+      } finally {
+        gpu.run = run;
+      }
     });
 
     it('unpackDual of a tensor without a tangent gives null; tangents end with their level', async () => {
