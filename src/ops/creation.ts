@@ -83,15 +83,17 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
   if (typeof value !== 'number') throw new WebgradError('full', `value must be a number, got ${typeof value}`);
   const backend = options.backend ?? getBackend();
   const out = new Tensor(backend.alloc(sizeOf(shape)), shape, options.requiresGrad ?? false);
-  if (out.size === 0) return out;
-  if (backend.name === 'cpu') {
-    cpuData(out).fill(value, 0, out.size);
-  } else {
-    const k = gpuKernel('fill', fillWgsl, {}, [0, 1]);
-    asWebGPU(backend).run(k, [gpuBuffer(out)], uniformWords([out.size, { f: value }]), groups1d(out.size));
-  }
+  if (out.size > 0) FILL[backend.name](out, value);
   return out;
 }
+
+const FILL = {
+  cpu: (out: Tensor, value: number): void => void cpuData(out).fill(value, 0, out.size),
+  webgpu(out: Tensor, value: number): void {
+    const k = gpuKernel('fill', fillWgsl, {}, [0, 1]);
+    asWebGPU(out.backend).run(k, [gpuBuffer(out)], uniformWords([out.size, { f: value }]), groups1d(out.size));
+  },
+};
 
 export const zeros = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 0, options);
 export const ones = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 1, options);

@@ -102,21 +102,27 @@ export function diag(x: Tensor, offset = 0): Tensor {
 
 // ---- triangles ---------------------------------------------------------------------------------------
 
-function triangleKernel(x: Tensor, k: number, upper: boolean): Tensor {
-  const out = empty(x.backend, x.shape);
-  if (out.size === 0) return out;
-  const [rows, cols] = x.shape.slice(-2);
-  if (x.backend.name === 'cpu') {
+/** The triangle mask's kernels, one slot per backend (entries on the kept side copied, others 0). */
+const TRIANGLE = {
+  cpu(x: Tensor, out: Tensor, k: number, upper: boolean): void {
+    const [rows, cols] = x.shape.slice(-2);
     const [xs, ys] = [cpuData(x), cpuData(out)];
     for (let i = 0; i < out.size; i++) {
       const d = (i % cols) - (Math.floor(i / cols) % rows);
       ys[i] = (upper ? d >= k : d <= k) ? xs[i] : 0;
     }
-  } else {
+  },
+  webgpu(x: Tensor, out: Tensor, k: number, upper: boolean): void {
+    const [rows, cols] = x.shape.slice(-2);
     const kernel = gpuKernel('triangle', triangleWgsl, {}, [1, 1]);
     const words = uniformWords([out.size, rows, cols, upper ? 1 : 0, k]);
     asWebGPU(x.backend).run(kernel, [gpuBuffer(x), gpuBuffer(out)], words, groups1d(out.size));
-  }
+  },
+};
+
+function triangleKernel(x: Tensor, k: number, upper: boolean): Tensor {
+  const out = empty(x.backend, x.shape);
+  if (out.size > 0) TRIANGLE[x.backend.name](x, out, k, upper);
   return out;
 }
 
@@ -204,37 +210,47 @@ function indexTensor(op: string, x: Tensor, index: IndexLike): { idx: Tensor; cr
   return { idx: tensor(index, { backend: x.backend }), created: true };
 }
 
+/** gather and its adjoint scatter-add, one slot per backend. The CPU checks index values as it reads them. */
+const INDEX = {
+  cpu: {
+    gather(x: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
+      checkIndexValues(p.op, cpuData(idx).subarray(0, idx.size), idx.shape, p.dim, x.shape[p.dim]);
+      const [xs, is, ys] = [cpuData(x), cpuData(idx), cpuData(out)];
+      const xStrides = stridesOf(x.shape);
+      for (let i = 0; i < out.size; i++) ys[i] = xs[gatherSource(i, p, xStrides, is)];
+    },
+    scatterAdd(g: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
+      const [gs, is, ds] = [cpuData(g), cpuData(idx), cpuData(out)];
+      ds.fill(0, 0, out.size);
+      // Walk the output once, adding each gradient where its index points (same sums as the GPU loop).
+      const xStrides = stridesOf(out.shape);
+      for (let i = 0; i < g.size; i++) ds[gatherSource(i, p, xStrides, is)] += gs[i];
+    },
+  },
+  webgpu: {
+    gather(x: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
+      const k = gpuKernel('index:gather', indexWgsl, {}, [2, 1], true, 'gather');
+      const words = uniformWords([out.size, x.ndim, p.dim, 0, ...packDims(p.op, [x.shape, p.outShape, stridesOf(x.shape), p.idxStrides])]);
+      asWebGPU(x.backend).run(k, [gpuBuffer(x), gpuBuffer(idx), gpuBuffer(out)], words, groups1d(out.size));
+    },
+    scatterAdd(g: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
+      const k = gpuKernel('index:scatter_add', indexWgsl, {}, [2, 1], true, 'scatter_add');
+      const words = uniformWords([out.size, out.ndim, p.dim, 0, ...packDims(p.op, [out.shape, p.outShape, stridesOf(out.shape), p.idxStrides])]);
+      asWebGPU(g.backend).run(k, [gpuBuffer(g), gpuBuffer(idx), gpuBuffer(out)], words, groups1d(out.size));
+    },
+  },
+};
+
 function gatherKernel(x: Tensor, idx: Tensor, p: IndexPlan): Tensor {
-  if (x.backend.name === 'cpu') checkIndexValues(p.op, cpuData(idx).subarray(0, idx.size), idx.shape, p.dim, x.shape[p.dim]);
   const out = empty(x.backend, p.outShape);
-  if (out.size === 0) return out;
-  const xStrides = stridesOf(x.shape);
-  if (x.backend.name === 'cpu') {
-    const [xs, is, ys] = [cpuData(x), cpuData(idx), cpuData(out)];
-    for (let i = 0; i < out.size; i++) ys[i] = xs[gatherSource(i, p, xStrides, is)];
-  } else {
-    const k = gpuKernel('index:gather', indexWgsl, {}, [2, 1], true, 'gather');
-    const words = uniformWords([out.size, x.ndim, p.dim, 0, ...packDims(p.op, [x.shape, p.outShape, xStrides, p.idxStrides])]);
-    asWebGPU(x.backend).run(k, [gpuBuffer(x), gpuBuffer(idx), gpuBuffer(out)], words, groups1d(out.size));
-  }
+  if (out.size > 0) INDEX[x.backend.name].gather(x, idx, out, p);
   return out;
 }
 
 /** The adjoint of gatherKernel: dx[c] sums g over every output position whose index points at c. */
 function scatterAddKernel(g: Tensor, idx: Tensor, xShape: Shape, p: IndexPlan): Tensor {
   const out = empty(g.backend, xShape);
-  if (out.size === 0) return out;
-  if (g.backend.name === 'cpu') {
-    const [gs, is, ds] = [cpuData(g), cpuData(idx), cpuData(out)];
-    ds.fill(0, 0, out.size);
-    // Walk the output once, adding each gradient where its index points (same sums as the GPU loop).
-    const xStrides = stridesOf(xShape);
-    for (let i = 0; i < g.size; i++) ds[gatherSource(i, p, xStrides, is)] += gs[i];
-  } else {
-    const k = gpuKernel('index:scatter_add', indexWgsl, {}, [2, 1], true, 'scatter_add');
-    const words = uniformWords([out.size, xShape.length, p.dim, 0, ...packDims(p.op, [xShape, p.outShape, stridesOf(xShape), p.idxStrides])]);
-    asWebGPU(g.backend).run(k, [gpuBuffer(g), gpuBuffer(idx), gpuBuffer(out)], words, groups1d(out.size));
-  }
+  if (out.size > 0) INDEX[g.backend.name].scatterAdd(g, idx, out, p);
   return out;
 }
 

@@ -29,13 +29,17 @@ export function copyStrided(op: string, src: Tensor, from: Layout, dst: Tensor, 
   const n = sizeOf(shape);
   if (n === 0) return;
   const plan = collapseDims(shape, [from.strides, to.strides]);
-  const [dims, [ss, ds]] = [plan.shape, plan.strides];
-  if (src.backend.name === 'cpu') {
+  COPY[src.backend.name](op, src, dst, from.offset, to.offset, plan.shape, plan.strides[0], plan.strides[1], n);
+}
+
+/** The strided copy, one slot per backend. */
+const COPY = {
+  cpu(_op: string, src: Tensor, dst: Tensor, from: number, to: number, dims: number[], ss: number[], ds: number[], n: number): void {
     const [xs, ys] = [cpuData(src), cpuData(dst)];
     for (let i = 0; i < n; i++) {
       let rest = i;
-      let s = from.offset;
-      let d = to.offset;
+      let s = from;
+      let d = to;
       for (let k = dims.length - 1; k >= 0; k--) {
         const c = rest % dims[k];
         rest = (rest - c) / dims[k];
@@ -44,12 +48,13 @@ export function copyStrided(op: string, src: Tensor, from: Layout, dst: Tensor, 
       }
       ys[d] = xs[s];
     }
-  } else {
+  },
+  webgpu(op: string, src: Tensor, dst: Tensor, from: number, to: number, dims: number[], ss: number[], ds: number[], n: number): void {
     const k = gpuKernel('strided', stridedWgsl, {}, [1, 1]);
-    const words = uniformWords([n, dims.length, from.offset, to.offset, ...packDims(op, [dims, ss, ds])]);
+    const words = uniformWords([n, dims.length, from, to, ...packDims(op, [dims, ss, ds])]);
     asWebGPU(src.backend).run(k, [gpuBuffer(src), gpuBuffer(dst)], words, groups1d(n));
-  }
-}
+  },
+};
 
 /** A tensor of `shape` filled with zeros, written on the device (no upload). */
 export function zerosOn(backend: Backend, shape: Shape): Tensor {
