@@ -41,6 +41,14 @@ export class WebGPUBackend implements Backend {
   /** Device errors since the last readback; the next readback throws them rather than return stale data. */
   private errors: string[] = [];
   private deferred: DeferredCheck[] = [];
+  /**
+   * Stream calls made while an async task holds the command stream (`hold`), in call order; null when none
+   * holds it. `owning` is true while the holder's own sections or the replay run.
+   */
+  private waiting: (() => void)[] | null = null;
+  private holding = false;
+  private owning = false;
+  private idleWaiters: (() => void)[] = [];
   /** Counters for benchmarks and tests. */
   readonly stats = { dispatches: 0, submits: 0, pipelines: 0 };
   /**
@@ -78,6 +86,7 @@ export class WebGPUBackend implements Backend {
   }
 
   async read(storage: Storage, size: number): Promise<Float32Array> {
+    await this.idle();
     if (size === 0) return new Float32Array(0);
     const bytes = size * 4;
     // Deferred status words travel in the same copy-and-map as the data.
@@ -170,14 +179,97 @@ export class WebGPUBackend implements Backend {
     return { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes / 16) * 16) };
   }
 
+  /**
+   * Lets an async task own the command stream across its awaits: eigh encodes its Jacobi steps in chunks
+   * and reads a convergence flag back between them (src/ops/eigh/jacobi.ts). Stream calls from elsewhere
+   * (dispatches, copies, flushes, other holds) wait in call order and replay when the task ends; reads and
+   * `sync` wait for that too. `own(f)` runs f with the stream: the task's sections between its awaits. A
+   * task's error surfaces at the next readback, like a device error.
+   */
+  hold(task: (own: <T>(f: () => T) => T) => Promise<void>): void {
+    if (this.mustWait(() => this.hold(task))) return;
+    this.waiting ??= [];
+    this.holding = true;
+    const own = <T>(f: () => T): T => {
+      const was = this.owning;
+      this.owning = true;
+      try {
+        return f();
+      } finally {
+        this.owning = was;
+      }
+    };
+    let done: Promise<void>;
+    try {
+      done = task(own);
+    } catch (e) {
+      done = Promise.reject(e);
+    }
+    done.then(
+      () => this.release(),
+      (e: unknown) => {
+        this.errors.push(e instanceof Error ? e.message : String(e));
+        this.release();
+      },
+    );
+  }
+
+  /** Runs `call` in stream order: now, or after the calls that wait behind a task holding the stream. */
+  inOrder(call: () => void): void {
+    if (!this.mustWait(call)) call();
+  }
+
+  /** Resolves once no task holds the stream and the calls that waited have replayed. */
+  async idle(): Promise<void> {
+    while (this.waiting) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Queues a stream call while another task holds the stream; false when the call may run now. */
+  private mustWait(call: () => void): boolean {
+    if (this.waiting === null || this.owning) return false;
+    this.waiting.push(call);
+    return true;
+  }
+
+  /** The holder is done: replay the waiting calls in order, until one of them holds the stream again. */
+  private release(): void {
+    this.holding = false;
+    const queue = this.waiting!;
+    while (queue.length > 0 && !this.holding) {
+      const call = queue.shift()!;
+      this.owning = true;
+      try {
+        call();
+      } catch (e) {
+        this.errors.push(e instanceof Error ? e.message : String(e));
+      } finally {
+        this.owning = false;
+      }
+    }
+    if (this.holding) return;
+    this.waiting = null;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
   /** Records one dispatch of `kernel` over `buffers` (inputs then outputs). */
   run(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniforms: ArrayBufferView | null, workgroups: readonly number[]): void {
+    if (this.waiting !== null && !this.owning) {
+      // Copies now: the caller may reuse its arrays before the call replays.
+      const [u, bs, wg] = [uniforms && new Uint8Array(uniforms.buffer.slice(uniforms.byteOffset, uniforms.byteOffset + uniforms.byteLength)), buffers.slice(), workgroups.slice()];
+      this.waiting.push(() => this.run(kernel, bs, u, wg));
+      return;
+    }
     const uniform = uniforms ? this.uniform(uniforms) : undefined;
     this.encode(kernel, this.bindGroup(kernel, buffers, uniform), workgroups);
   }
 
   /** Records a dispatch with a prepared bind group (hot loops reuse theirs). */
   encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
+    if (this.waiting !== null && !this.owning) {
+      const wg = workgroups.slice();
+      this.waiting.push(() => this.encode(kernel, bindGroup, wg));
+      return;
+    }
     const pass = this.passNow();
     pass.setPipeline(this.pipeline(kernel).pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -187,6 +279,7 @@ export class WebGPUBackend implements Backend {
 
   /** Records a dispatch whose workgroup counts the GPU itself wrote (convergence-driven loops). */
   encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0): void {
+    if (this.waiting !== null && this.mustWait(() => this.encodeIndirect(kernel, bindGroup, indirect, offset))) return;
     const pass = this.passNow();
     pass.setPipeline(this.pipeline(kernel).pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -196,12 +289,14 @@ export class WebGPUBackend implements Backend {
 
   /** Records a buffer copy in stream order. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    if (this.mustWait(() => this.copy(src, dst, bytes, srcOffset, dstOffset))) return;
     this.endPass();
     this.encoderNow().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
   /** Submits everything recorded so far. */
   flush(): void {
+    if (this.mustWait(() => this.flush())) return;
     this.endPass();
     if (!this.encoder) return;
     if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformData, 0, this.uniformUsed);
@@ -210,11 +305,13 @@ export class WebGPUBackend implements Backend {
     this.uniformUsed = 0;
     this.batched = 0;
     this.stats.submits++;
-    this.pool.afterSubmit();
+    // While a task holds the stream, buffers freed meanwhile may still be read by the calls that wait.
+    if (this.waiting === null) this.pool.afterSubmit();
   }
 
   /** Resolves when the GPU has finished everything submitted (benchmarks). */
   async sync(): Promise<void> {
+    await this.idle();
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     this.throwDeviceErrors();
