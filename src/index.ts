@@ -32,4 +32,5 @@ export { backward } from './autograd/backward';
 export type { BackwardOptions } from './autograd/backward';
 export { grad, valueAndGrad } from './autograd/functional';
 export { gradcheck } from './autograd/gradcheck';
+export { profile, type ProfileReport, type KernelProfile } from './profile';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck';

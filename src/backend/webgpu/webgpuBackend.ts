@@ -14,6 +14,14 @@ interface CachedPipeline {
 
 export type GpuStorage = Storage<GPUBuffer>;
 
+/** Sees every dispatch while a profile runs (src/profile.ts). */
+export interface DispatchRecorder {
+  /** Called per dispatch; timestamp writes returned give the dispatch a compute pass of its own. */
+  dispatch(key: string): GPUComputePassTimestampWrites | undefined;
+  /** Called before each command buffer is finished (to resolve its queries). */
+  beforeSubmit(encoder: GPUCommandEncoder): void;
+}
+
 /** Status words the GPU writes for an op, checked at the next readback (see `deferCheck`). */
 interface DeferredCheck {
   buffer: GPUBuffer;
@@ -51,6 +59,9 @@ export class WebGPUBackend implements Backend {
   private idleWaiters: (() => void)[] = [];
   /** Counters for benchmarks and tests. */
   readonly stats = { dispatches: 0, submits: 0, pipelines: 0 };
+  /** Set while `profile()` runs. */
+  recorder: DispatchRecorder | null = null;
+  private timedPass = false;
   /**
    * Whether the adapter is a CPU driver (SwiftShader, llvmpipe): it runs invocations 4 lanes at a time, one
    * workgroup per core, and turns every runtime-indexed load into a per-lane gather, so kernels choose other
@@ -270,7 +281,7 @@ export class WebGPUBackend implements Backend {
       this.waiting.push(() => this.encode(kernel, bindGroup, wg));
       return;
     }
-    const pass = this.passNow();
+    const pass = this.passFor(kernel);
     pass.setPipeline(this.pipeline(kernel).pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
@@ -280,7 +291,7 @@ export class WebGPUBackend implements Backend {
   /** Records a dispatch whose workgroup counts the GPU itself wrote (convergence-driven loops). */
   encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0): void {
     if (this.waiting !== null && this.mustWait(() => this.encodeIndirect(kernel, bindGroup, indirect, offset))) return;
-    const pass = this.passNow();
+    const pass = this.passFor(kernel);
     pass.setPipeline(this.pipeline(kernel).pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroupsIndirect(indirect, offset);
@@ -299,6 +310,7 @@ export class WebGPUBackend implements Backend {
     if (this.mustWait(() => this.flush())) return;
     this.endPass();
     if (!this.encoder) return;
+    this.recorder?.beforeSubmit(this.encoder);
     if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformData, 0, this.uniformUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
@@ -325,7 +337,18 @@ export class WebGPUBackend implements Backend {
     throw new Error(`webgrad (webgpu): device error: ${msg}`);
   }
 
+  /** The open compute pass; while a profile times dispatches, a timed pass of the dispatch's own. */
+  private passFor(kernel: GpuKernel): GPUComputePassEncoder {
+    if (!this.recorder) return this.passNow();
+    const timestampWrites = this.recorder.dispatch(kernel.key);
+    if (!timestampWrites) return this.passNow();
+    this.endPass();
+    this.timedPass = true;
+    return (this.pass = this.encoderNow().beginComputePass({ timestampWrites }));
+  }
+
   private afterDispatch(): void {
+    if (this.timedPass) this.endPass(); // a timed pass holds one dispatch
     this.stats.dispatches++;
     if (++this.batched >= MAX_BATCH) this.flush();
   }
@@ -339,6 +362,7 @@ export class WebGPUBackend implements Backend {
   }
 
   private endPass(): void {
+    this.timedPass = false;
     this.pass?.end();
     this.pass = null;
   }
