@@ -6,11 +6,28 @@ const UNIFORM_ALIGN = 256;
 const UNIFORM_BYTES = 256 * 1024;
 /** Submit after this many dispatches even without a readback, so long loops keep the GPU busy. */
 const MAX_BATCH = 2048;
+/** Bind groups `run` keeps per kernel (dropped all at once beyond this). */
+const MAX_BIND_GROUPS = 512;
 
 interface CachedPipeline {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
+  /** `run`'s bind groups by uniform size and buffers: the uniform's offset is dynamic, so one bind group
+   * serves every dispatch over the same buffers (pooled buffers come back, so most ops hit). */
+  groups: Map<string, GPUBindGroup>;
 }
+
+/** Bytes a uniform binding of `bytes` spans (a multiple of 16, at least 16). */
+const uniformSize = (bytes: number): number => Math.max(16, Math.ceil(bytes / 16) * 16);
+
+/** A number per GPUBuffer, for bind-group cache keys. */
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+const bufferId = (b: GPUBuffer): number => {
+  let id = bufferIds.get(b);
+  if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
+  return id;
+};
 
 export type GpuStorage = Storage<GPUBuffer>;
 
@@ -149,7 +166,7 @@ export class WebGPUBackend implements Backend {
     const entries: GPUBindGroupLayoutEntry[] = [];
     let binding = 0;
     const visibility = 0x4; // GPUShaderStage.COMPUTE
-    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform' } });
+    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform', hasDynamicOffset: true } });
     for (let i = 0; i < kernel.inputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'read-only-storage' } });
     for (let i = 0; i < kernel.outputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'storage' } });
     const layout = this.device.createBindGroupLayout({ entries });
@@ -159,13 +176,16 @@ export class WebGPUBackend implements Backend {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: kernel.entry ?? 'main' },
     });
-    hit = { pipeline, layout };
+    hit = { pipeline, layout, groups: new Map() };
     this.pipelines.set(kernel.key, hit);
     this.stats.pipelines++;
     return hit;
   }
 
-  /** A bind group following the kernel's binding convention; `uniform` may be a buffer the caller owns. */
+  /**
+   * A bind group following the kernel's binding convention; `uniform` may be a buffer the caller owns. The
+   * uniform's offset is dynamic: `encode` adds its `uniformOffset` (0 unless given) to the binding's.
+   */
   bindGroup(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniform?: GPUBufferBinding): GPUBindGroup {
     if (buffers.length !== kernel.inputs + kernel.outputs) {
       throw new Error(`${kernel.key}: expected ${kernel.inputs + kernel.outputs} buffers, got ${buffers.length}`);
@@ -182,12 +202,33 @@ export class WebGPUBackend implements Backend {
 
   /** Packs uniform data into this batch's uniform buffer; returns its binding. */
   uniform(data: ArrayBufferView): GPUBufferBinding {
+    const offset = this.packUniform(data);
+    return { buffer: this.uniformBuffer, offset, size: uniformSize(data.byteLength) };
+  }
+
+  /** Copies uniform data into this batch's uniform buffer (flushing first when full); returns its offset. */
+  private packUniform(data: ArrayBufferView): number {
     const bytes = data.byteLength;
     if (this.uniformUsed + bytes > UNIFORM_BYTES) this.flush();
     const offset = this.uniformUsed;
     this.uniformData.set(new Uint8Array(data.buffer, data.byteOffset, bytes), offset);
     this.uniformUsed = Math.ceil((offset + bytes) / UNIFORM_ALIGN) * UNIFORM_ALIGN;
-    return { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes / 16) * 16) };
+    return offset;
+  }
+
+  /** `run`'s bind group over `buffers` with this batch's uniform buffer at dynamic offsets (cached). */
+  private cachedBindGroup(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniformBytes: number): GPUBindGroup {
+    const groups = this.pipeline(kernel).groups;
+    let key = String(uniformBytes);
+    for (const b of buffers) key += `,${bufferId(b)}`;
+    let group = groups.get(key);
+    if (!group) {
+      if (groups.size >= MAX_BIND_GROUPS) groups.clear();
+      const uniform = kernel.uniform ? { buffer: this.uniformBuffer, offset: 0, size: uniformSize(uniformBytes) } : undefined;
+      group = this.bindGroup(kernel, buffers, uniform);
+      groups.set(key, group);
+    }
+    return group;
   }
 
   /**
@@ -270,20 +311,20 @@ export class WebGPUBackend implements Backend {
       this.waiting.push(() => this.run(kernel, bs, u, wg));
       return;
     }
-    const uniform = uniforms ? this.uniform(uniforms) : undefined;
-    this.encode(kernel, this.bindGroup(kernel, buffers, uniform), workgroups);
+    if (kernel.uniform && !uniforms) throw new Error(`${kernel.key}: missing uniform`);
+    const offset = uniforms && kernel.uniform ? this.packUniform(uniforms) : 0;
+    this.encode(kernel, this.cachedBindGroup(kernel, buffers, uniforms?.byteLength ?? 0), workgroups, offset);
   }
 
-  /** Records a dispatch with a prepared bind group (hot loops reuse theirs). */
-  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
+  /** Records a dispatch with a prepared bind group (hot loops reuse theirs); `uniformOffset` is added to its uniform's. */
+  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[], uniformOffset = 0): void {
     if (this.waiting !== null && !this.owning) {
       const wg = workgroups.slice();
-      this.waiting.push(() => this.encode(kernel, bindGroup, wg));
+      this.waiting.push(() => this.encode(kernel, bindGroup, wg, uniformOffset));
       return;
     }
     const pass = this.passFor(kernel);
-    pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup);
+    this.setState(pass, kernel, bindGroup, uniformOffset);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.afterDispatch();
   }
@@ -292,8 +333,7 @@ export class WebGPUBackend implements Backend {
   encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0): void {
     if (this.waiting !== null && this.mustWait(() => this.encodeIndirect(kernel, bindGroup, indirect, offset))) return;
     const pass = this.passFor(kernel);
-    pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup);
+    this.setState(pass, kernel, bindGroup, 0);
     pass.dispatchWorkgroupsIndirect(indirect, offset);
     this.afterDispatch();
   }
@@ -337,6 +377,22 @@ export class WebGPUBackend implements Backend {
     throw new Error(`webgrad (webgpu): device error: ${msg}`);
   }
 
+  /** Sets the pipeline and bind group of the next dispatch, skipping what the open pass has set already. */
+  private setState(pass: GPUComputePassEncoder, kernel: GpuKernel, bindGroup: GPUBindGroup, uniformOffset: number): void {
+    const pipeline = this.pipeline(kernel).pipeline;
+    if (pipeline !== this.passPipeline) pass.setPipeline((this.passPipeline = pipeline));
+    if (bindGroup === this.passGroup && uniformOffset === this.passOffset) return;
+    this.passGroup = bindGroup;
+    this.passOffset = uniformOffset;
+    if (!kernel.uniform) return pass.setBindGroup(0, bindGroup);
+    this.dynamicOffset[0] = uniformOffset;
+    pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+  }
+  private readonly dynamicOffset = new Uint32Array(1);
+  private passPipeline: GPUComputePipeline | null = null;
+  private passGroup: GPUBindGroup | null = null;
+  private passOffset = 0;
+
   /** The open compute pass; while a profile times dispatches, a timed pass of the dispatch's own. */
   private passFor(kernel: GpuKernel): GPUComputePassEncoder {
     if (!this.recorder) return this.passNow();
@@ -363,6 +419,8 @@ export class WebGPUBackend implements Backend {
 
   private endPass(): void {
     this.timedPass = false;
+    this.passPipeline = null;
+    this.passGroup = null;
     this.pass?.end();
     this.pass = null;
   }
