@@ -1,6 +1,8 @@
 // Two builds of webgrad side by side in one process: eigh at n = 500 on the random matrix of bench/eigh.mjs
 // and the Hamiltonian H(κ = 1), runs alternating between the builds so that the machine's drift (a shared
-// CPU, SwiftShader) hits both alike. Each time is one eigh with its eigenvalues read back.
+// CPU, SwiftShader) hits both alike. Each time is one eigh with its eigenvalues read back; beside the wall
+// time, the process's CPU time (user + system: SwiftShader's threads are the GPU here), which other load on
+// the machine disturbs less.
 //
 // Run: npm run build && node bench/ab.mjs --old /path/to/other/checkout [--n 500] [--reps 3]
 // (the other checkout built with `npm run build`, e.g. `git worktree add /tmp/old <commit>`).
@@ -38,29 +40,36 @@ for (const wg of Object.values(builds)) adapter = (await wg.init({ backend: 'web
 
 async function solve(wg, data) {
   const a = wg.tensor(data, { shape: [n, n] });
-  const t0 = performance.now();
+  const [t0, c0] = [performance.now(), process.cpuUsage()];
   const [w, v] = wg.eigh(a);
   await w.data();
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   const dispatches = wg.jacobiStats.dispatches;
   w.dispose();
   v.dispose();
   a.dispose();
-  return { ms, dispatches };
+  return { ms, cpuMs: (c.user + c.system) / 1000, dispatches };
 }
 
 console.log(`eigh at n = ${n} on ${adapter}, builds alternating in one process (old: ${oldDir}); mean of ${reps} after a compile run`);
-console.log('\n| matrix | old | new | old / new | dispatches old → new |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('\n| matrix | old: wall | new: wall | old / new | old: CPU | new: CPU | old / new | dispatches old → new |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const [name, data] of [['random', random], ['H(κ=1)', hamiltonian]]) {
   const times = { old: [], new: [] };
+  const cpu = { old: [], new: [] };
   const dispatches = {};
   for (const [k, wg] of Object.entries(builds)) dispatches[k] = (await solve(wg, data)).dispatches;
   for (let r = 0; r < reps; r++) {
-    for (const [k, wg] of Object.entries(builds)) times[k].push((await solve(wg, data)).ms);
+    for (const [k, wg] of Object.entries(builds)) {
+      const r = await solve(wg, data);
+      times[k].push(r.ms);
+      cpu[k].push(r.cpuMs);
+    }
   }
   const mean = (xs) => xs.reduce((x, y) => x + y, 0) / xs.length;
-  const [o, w] = [mean(times.old), mean(times.new)];
-  console.log(`| ${name} | ${(o / 1000).toFixed(2)} s | ${(w / 1000).toFixed(2)} s | ${(o / w).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`);
+  const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const [o, w, oc, wc] = [mean(times.old), mean(times.new), mean(cpu.old), mean(cpu.new)];
+  console.log(`| ${name} | ${s(o)} | ${s(w)} | ${(o / w).toFixed(2)}× | ${s(oc)} | ${s(wc)} | ${(oc / wc).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`);
 }
 process.exit(0);

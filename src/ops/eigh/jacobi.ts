@@ -393,6 +393,7 @@ async function runJacobi(r: JacobiRun, own: <T>(f: () => T) => T): Promise<void>
       stats.readbacks++;
       const last = pending;
       pending = readWords(staging);
+      pending.catch(() => {}); // awaited below; a failure (device lost) must not go unhandled meanwhile
       if (last && (await last)[3] !== 0) break;
     }
     stats.stepsEncoded += encoded;
