@@ -22,11 +22,6 @@ const BULK_UNTIL: f32 = 1e-2; // pairing by s ends when ‖off(A)‖ falls below
 const MAX_STEPS: u32 = {{MAX_STEPS}}u;
 const RANKED: u32 = {{RANKED}}u; // partners ranked per group before each pairing (eigh.rank.wgsl)
 const NONE: u32 = 0xffffffffu;
-// Workgroups of the solve, block (x, y) and rank dispatches: eigh.match writes them as indirect counts.
-const SOLVE_GROUPS: u32 = {{SOLVE_GROUPS}}u;
-const BLOCK_GROUPS_X: u32 = {{BLOCK_GROUPS_X}}u;
-const BLOCK_GROUPS_Y: u32 = {{BLOCK_GROUPS_Y}}u;
-const RANK_GROUPS: u32 = {{RANK_GROUPS}}u;
 
 // 1/√|x|, with |x| kept above the smallest normal: the weight |a_pq|·s_p·s_q of a pair is finite, and zero
 // only where a_pq is.

@@ -14,15 +14,14 @@
 // ctl (u32): [0] status (bit 0: NaN/Inf in A, bit 1: not converged in MAX_STEPS), [1] steps done, [2] the
 // bits of Σ s before the first step (‖off(A)‖², pairs across groups counted twice, pairs inside a group
 // once), [3] done, [4] 1 once the bulk phase is over.
-// args (u32): [0..2] the solve dispatch's workgroup counts, [4..6] the block dispatch's, [8..10] the next
-// step's rank dispatch's (zero once done).
+// eigh.solve, eigh.block and eigh.rank return at once when ctl[3] is set: the host encodes the steps in
+// chunks and reads ctl[3] back between them (src/ops/eigh/jacobi.ts).
 
 @group(0) @binding(0) var<storage, read> w: array<vec2<f32>, {{KK}}>;
 @group(0) @binding(1) var<storage, read> ranked: array<u32, K * RANKED>; // from eigh.rank
 @group(0) @binding(2) var<storage, read> rows: array<vec4<f32>, K>; // (Σ s, largest r, NaN?, 0) per group
 @group(0) @binding(3) var<storage, read_write> pairs: array<vec2<u32>, HK>;
 @group(0) @binding(4) var<storage, read_write> ctl: array<u32, 8>;
-@group(0) @binding(5) var<storage, read_write> args: array<u32, 12>;
 
 const WG: u32 = {{WG}}u;
 const ROUNDS: u32 = {{ROUNDS}}u;
@@ -113,15 +112,6 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   if (steps == 0u) { ctl[2] = bitcast<u32>(total); }
   if (total <= BULK_UNTIL * BULK_UNTIL * bitcast<f32>(ctl[2])) { ctl[4] = 1u; }
   ctl[3] = select(0u, 1u, done);
-  args[0] = select(SOLVE_GROUPS, 0u, done);
-  args[1] = select(1u, 0u, done);
-  args[2] = select(1u, 0u, done);
-  args[4] = select(BLOCK_GROUPS_X, 0u, done);
-  args[5] = select(BLOCK_GROUPS_Y, 0u, done);
-  args[6] = select(1u, 0u, done);
-  args[8] = select(RANK_GROUPS, 0u, done); // the next step's eigh.rank
-  args[9] = select(1u, 0u, done);
-  args[10] = select(1u, 0u, done);
   if (done) { return; }
   ctl[1] = steps + 1u;
   // The groups left unpaired pair in index order; then the pair list, each pair ascending.

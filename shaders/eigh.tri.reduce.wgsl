@@ -38,26 +38,6 @@ fn plan() {
   // (e kept within ±126 so that s and 1/s are normal floats).
   st.s = ldexp(1.0, -clamp(frexp(max(largest, 1e-30)).exp, -126, 126));
   st.tau = 0.0;
-  set_args(SLOT_COLUMN, on * COLUMN_GROUPS, 1u);
-  set_args(SLOT_ROWS, on * ((M + 63u) / 64u), 1u);
-  set_args(SLOT_SYMV, 0u, 1u); // reflect writes it per column
-  for (var p = 0u; p < NP; p++) {
-    let p0 = p * NB;
-    let nb = min(NB, M - 2u - p0);
-    let tq = M / 4u - (p0 + nb) / 4u; // row quads of the trailing matrix
-    let tq1 = M / 4u - (p0 + 1u) / 4u; // row quads of V that the panel's reflectors touch
-    let base = SLOT_PANEL + 4u * p;
-    set_args(base, on * ((tq * (tq + 1u) / 2u + TILE_WG - 1u) / TILE_WG), 1u);
-    set_args(base + 1u, on * ((M - p0 - 1u + 63u) / 64u), 1u);
-    set_args(base + 2u, on * ((M / 4u + TILE_WG - 1u) / TILE_WG), (nb + 7u) / 8u);
-    set_args(base + 3u, on * ((M / 4u + TILE_WG - 1u) / TILE_WG), tq1);
-  }
-}
-
-fn set_args(slot: u32, x: u32, y: u32) {
-  args[3u * slot] = x;
-  args[3u * slot + 1u] = y;
-  args[3u * slot + 2u] = 1u;
 }
 
 // A ← s·A (lower triangle), one invocation per row; finish scales back.
@@ -180,7 +160,6 @@ fn reflect(@builtin(local_invocation_index) lid: u32) {
       scale = 1.0 / (x0 - beta);
     }
     a[(c + 1u) * M + c] = beta;
-    set_args(SLOT_SYMV, select(symv_groups(c), 0u, tau == 0.0), 1u);
     st.tau = tau;
     st.scale = scale;
     coef = vec2<f32>(tau, scale);
@@ -211,6 +190,7 @@ fn sign_of(x: f32) -> f32 {
 }
 
 var<workgroup> red_symv: array<f32, SYMV_WG>;
+var<workgroup> skip: u32;
 
 // p = A₂₂·v − W·(Vᵀv) − V·(Wᵀv) over rows ≥ c + 1 (A₂₂ as the panel started, read from its lower
 // triangle), eight rows per invocation (each v_k loaded once for eight products); V's column j ← v; a
@@ -218,6 +198,8 @@ var<workgroup> red_symv: array<f32, SYMV_WG>;
 @compute @workgroup_size(SYMV_WG)
 fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
+  if (lid == 0u) { skip = select(0u, 1u, st.tau == 0.0); }
+  if (workgroupUniformLoad(&skip) != 0u) { return; } // x needed no reflector: no product
   let c = params.c;
   let j = c - params.p0;
   let yb = params.p * M * NB;

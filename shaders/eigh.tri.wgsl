@@ -6,10 +6,10 @@
 // quotients of T's eigenvectors (O(n²), not a matrix product), and V ← Q·V after them. A dense random 500×500 matrix needs 441 Jacobi steps from T
 // against 789 from A (bench/eigh.mjs), each ~5 ms on SwiftShader.
 //
-// Every kernel has the same bindings; the uniform says which column or panel a dispatch works on. All but
-// check, plan and reflect (one workgroup, which reads st.on) are indirect dispatches whose counts plan
-// writes: zero when A is already tridiagonal (the 1-D Hamiltonian) or not finite (left to the Jacobi run,
-// which reports it).
+// Every kernel has the same bindings; the uniform says which column or panel a dispatch works on. All are
+// direct dispatches: check and plan decide whether A is reduced (not when it is tridiagonal already, the
+// 1-D Hamiltonian, or not finite, left to the Jacobi run, which reports it), the host reads st.on back
+// once and encodes the rest only when it is set (src/ops/eigh/tridiagonal.ts).
 
 const M: u32 = {{M}}u;   // padded size
 const NB: u32 = {{NB}}u; // columns per panel
@@ -32,7 +32,7 @@ struct Params {
 struct State {
   flags: atomic<u32>, // bit 0: an entry below the subdiagonal is nonzero, bit 1: a non-finite entry
   largest: atomic<u32>, // the bits of max |a_ij| (non-negative floats order as their bits)
-  on: u32,            // 1 when the reduction runs (reflect, a direct dispatch, reads it)
+  on: u32,            // 1 when the reduction runs (read back once by the host)
   s: f32,             // A is reduced as s·A, s a power of two that keeps Σx² in range
   tau: f32,           // the last reflector's τ, and its 1/(α − β)
   scale: f32,
@@ -45,20 +45,10 @@ struct State {
 @group(0) @binding(3) var<storage, read_write> y: array<f32, {{YS}}>; // each panel's reflectors, M×NB row-major
 @group(0) @binding(4) var<storage, read_write> w: array<f32, {{WS}}>; // the panel's W (M×NB); the quotients; Y·T
 @group(0) @binding(5) var<storage, read_write> tt: array<f32, {{TS}}>; // each panel's T (NB×NB, upper)
-// Indirect workgroup counts (x, y, z) of the dispatches, written by plan (all zero when A is not reduced,
-// so nothing but check and plan runs) and by reflect (symv's, zero when τ = 0). Only plan and reflect
-// get the real buffer here: a dispatch may not write the buffer it takes its counts from.
-@group(0) @binding(6) var<storage, read_write> args: array<u32, {{ARGS}}>;
 // Partial sums, then the last symv's product p from PV on; T's bands (bands); Yᵀ·V (qx).
-@group(0) @binding(7) var<storage, read_write> part: array<f32, {{PS}}>;
+@group(0) @binding(6) var<storage, read_write> part: array<f32, {{PS}}>;
 const PV: u32 = {{PV}}u;
-@group(0) @binding(8) var<storage, read_write> st: State;
-
-// Slots of args (3 words each): then per panel p, SLOT_PANEL + 4p + (update, qz, qx, qupdate).
-const SLOT_COLUMN: u32 = 0u;
-const SLOT_ROWS: u32 = 1u; // prescale and finish
-const SLOT_SYMV: u32 = 2u;
-const SLOT_PANEL: u32 = 3u;
+@group(0) @binding(7) var<storage, read_write> st: State;
 
 /** Symv workgroups for column c: eight rows per invocation from row (c + 1) rounded down to 8 on. */
 fn symv_groups(c: u32) -> u32 {

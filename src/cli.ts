@@ -5,7 +5,7 @@
 // Through the public entry, so every op module (and the Tensor methods each installs) is loaded.
 import {
   dual, enterDualLevel, exitDualLevel, getWebGPUBackend, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, perturbationTheory,
-  Tensor, tensor, unpackDual, withBackend,
+  profile, Tensor, tensor, unpackDual, withBackend,
 } from './index';
 import type { HamiltonianSpectrum, InitResult } from './index';
 import { cpu64Backend } from './backend/cpu';
@@ -27,6 +27,7 @@ Options of hamiltonian:
                    { kappa, L, nx, backend, adapter, E0, gap, dE0_dkappa, dgap_dkappa,
                      d2E0_dkappa2, d2gap_dkappa2, ms }
   --no-progress    no progress bar (it is drawn on stderr, and only when stderr is a terminal)
+  --profile        after the table, the WebGPU kernels of the sweep: calls and device time per kernel
 
 Exit codes: 0 success, 1 runtime error, 2 bad arguments.`;
 
@@ -44,6 +45,7 @@ export interface HamiltonianArgs {
   fdStep: number;
   json: boolean;
   progress: boolean;
+  profile: boolean;
 }
 
 export type Command = { command: 'help' } | { command: 'hamiltonian'; args: HamiltonianArgs };
@@ -60,7 +62,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (argv.includes('--help') || argv.includes('-h')) return { command: 'help' };
   const [command, ...rest] = argv;
   if (command !== 'hamiltonian') throw new UsageError(`unknown command '${command}'`);
-  const args: HamiltonianArgs = { kappas: [], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true };
+  const args: HamiltonianArgs = { kappas: [], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, profile: false };
   let sweep: number[] | null = null;
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i];
@@ -109,6 +111,10 @@ export function parseArgs(argv: readonly string[]): Command {
       case '--no-progress':
         noValue();
         args.progress = false;
+        break;
+      case '--profile':
+        noValue();
+        args.profile = true;
         break;
       default:
         throw new UsageError(`unknown option '${flag}'`);
@@ -293,21 +299,24 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
   stdout.write(`webgrad hamiltonian: H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2}, L = ${L}, nx = ${nx} (Δx = ${(L / (nx - 1)).toPrecision(6)})\n`);
   stdout.write(`backend: ${backend.backend} — ${backend.adapter}${backend.backend === 'cpu' && args.backend === 'auto' ? ` (${backend.reason})` : ''}\n\n`);
   const rows: Row[] = [];
-  for (const kappa of args.kappas) {
-    progress.step(`κ = ${kappa}: eigh + backward`);
-    const r = await solveKappa(kappa, L, nx);
-    const hf = hellmannFeynman(r.spectrum);
-    const pt = perturbationTheory(r.spectrum);
-    const [hfE0, hfGap, ptE0, ptGap] = await Promise.all([hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].map((t) => t.item()));
-    [hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].forEach((t) => t.dispose());
-    disposeSpectrum(r.spectrum);
-    progress.step(`κ = ${kappa}: finite differences`);
-    const tf = now();
-    const [plus, minus] = [referenceEnergies(kappa + h, L, nx), referenceEnergies(kappa - h, L, nx)];
-    const fdMs = now() - tf;
-    const { spectrum: _, ...result } = r;
-    rows.push({ ...result, hfE0, hfGap, ptE0, ptGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
-  }
+  const sweep = async (): Promise<void> => {
+    for (const kappa of args.kappas) {
+      progress.step(`κ = ${kappa}: eigh + backward`);
+      const r = await solveKappa(kappa, L, nx);
+      const hf = hellmannFeynman(r.spectrum);
+      const pt = perturbationTheory(r.spectrum);
+      const [hfE0, hfGap, ptE0, ptGap] = await Promise.all([hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].map((t) => t.item()));
+      [hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].forEach((t) => t.dispose());
+      disposeSpectrum(r.spectrum);
+      progress.step(`κ = ${kappa}: finite differences`);
+      const tf = now();
+      const [plus, minus] = [referenceEnergies(kappa + h, L, nx), referenceEnergies(kappa - h, L, nx)];
+      const fdMs = now() - tf;
+      const { spectrum: _, ...result } = r;
+      rows.push({ ...result, hfE0, hfGap, ptE0, ptGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
+    }
+  };
+  const profiled = args.profile && backend.backend === 'webgpu' ? await profile(sweep) : (await sweep(), null);
   progress.clear();
   stdout.write(`${table(rows)}\n\n`);
   stdout.write('backward: reverse mode through eigh; H–F: Hellmann–Feynman ⟨ψ|e^{−x²/2}|ψ⟩ from the eigenvectors; ');
@@ -319,6 +328,8 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
   stdout.write(`total ${ms('total')}; finite differences ${mean(rows.map((r) => r.fdMs)).toFixed(1)}`);
   const compile = backend.backend === 'webgpu' && rows.length > 1 ? `; the first κ took ${rows[0].ms.total.toFixed(1)} (kernel compilation included)` : '';
   stdout.write(`${compile}\n`);
+  if (profiled) stdout.write(`\nWebGPU kernels of the sweep (--profile; timed ones run one pass each, so the timings above are slower):\n${profiled.table()}\n`);
+  else if (args.profile) stdout.write('\n--profile: no WebGPU kernels to profile on the CPU backend\n');
   return 0;
 }
 

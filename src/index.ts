@@ -36,4 +36,5 @@ export { dual, unpackDual } from './autograd/dual';
 export { dualLevel, enterDualLevel, exitDualLevel } from './autograd/forward';
 export type { DualLevel } from './autograd/forward';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck';
+export { profile, type ProfileReport, type KernelProfile } from './profile';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck';

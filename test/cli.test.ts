@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/cli';
+import { webgpuInfo } from './setup/backends';
 
 function webgrad(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/webgrad.js', ...args], { encoding: 'utf8', timeout: 110_000 });
@@ -77,6 +78,15 @@ describe('webgrad hamiltonian', () => {
     });
   }
 
+  it.skipIf(!webgpuInfo.available)('--profile prints the WebGPU kernels of the sweep after the table', () => {
+    const r = webgrad('hamiltonian', '--backend', 'webgpu', '--nx', '64', '--kappa', '1', '--profile', '--no-progress');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/WebGPU kernels of the sweep/);
+    expect(r.stdout).toMatch(/^kernel\s+calls\s+device ms\s+share\s+µs \/ call$/m);
+    expect(r.stdout).toMatch(/^eigh:solve\s+\d+\s/m);
+    expect(r.stdout).toMatch(/\d+ dispatches in \d+ submits; wall/);
+  });
+
   it('--help prints the usage on stdout and exits 0', () => {
     const r = webgrad('--help');
     expect(r.code).toBe(0);
@@ -90,12 +100,12 @@ describe('parseArgs', () => {
   it('reads flags with separate or = values, negative numbers, and the default sweep', () => {
     expect(parseArgs(['hamiltonian'])).toEqual({
       command: 'hamiltonian',
-      args: { kappas: [0, 0.5, 1, 2, 3, 5], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true },
+      args: { kappas: [0, 0.5, 1, 2, 3, 5], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, profile: false },
     });
     const c = parseArgs(['hamiltonian', '--kappa', '-1.5', '--kappa=2', '--L=12', '--nx', '64', '--backend=webgpu', '--json', '--no-progress']);
     expect(c).toEqual({
       command: 'hamiltonian',
-      args: { kappas: [-1.5, 2], L: 12, nx: 64, backend: 'webgpu', fdStep: 1e-3, json: true, progress: false },
+      args: { kappas: [-1.5, 2], L: 12, nx: 64, backend: 'webgpu', fdStep: 1e-3, json: true, progress: false, profile: false },
     });
     expect(parseArgs(['hamiltonian', '--kappas', '0,0.25,4'])).toMatchObject({ args: { kappas: [0, 0.25, 4] } });
     expect(parseArgs(['hamiltonian', '-h'])).toEqual({ command: 'help' });

@@ -108,7 +108,8 @@ const eighPrim: Primitive<void> = primitive<void>({
  * - CPU: float64 Householder tridiagonalisation + implicit QL per matrix, stored as float32. WebGPU: a
  *   parallel block Jacobi in float32 (Rutishauser's rotations grouped 8×8, index groups paired heaviest
  *   first at every step, a relative Demmel–Veselić stopping rule, pairing and convergence decided on the
- *   GPU: no readback inside the op); its eigenvalues are the Rayleigh quotients vᵀSv of the computed
+ *   GPU; the op returns at once, its steps encoded in chunks between asynchronous reads of a done flag);
+ *   its eigenvalues are the Rayleigh quotients vᵀSv of the computed
  *   eigenvectors, accurate where S's entries cancel (E0 ≈ 0.5 of a Hamiltonian with ‖H‖ ≈ 5000 to ~1e-5).
  * - Bad input: rank < 2 or non-square last dims throw at the call. NaN/Inf entries throw at the call on
  *   the CPU; on WebGPU they (and non-convergence) are detected on the GPU and the NEXT readback

@@ -81,7 +81,9 @@ export async function findWebGPU(): Promise<AdapterResult> {
   const requiredLimits: Record<string, number> = {};
   for (const k of want) requiredLimits[k] = adapter.limits[k];
   try {
-    const device = await adapter.requestDevice({ requiredLimits });
+    // Timestamps let profile() time each kernel on the device (src/profile.ts).
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
     return { device, info: describeAdapter(adapter) + via, reason: `WebGPU adapter found${via}` };
   } catch (e) {
     return { device: null, info: describeAdapter(adapter), reason: `requestDevice failed: ${(e as Error).message}` };

@@ -3,7 +3,7 @@
 // queue.writeBuffer runs before the unsubmitted commands, so it could overwrite data they have yet to read.
 
 /** GPUBufferUsage flags as numbers: in Node the GPU* globals only exist once Dawn is loaded. */
-export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100 } as const;
+export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100, QUERY_RESOLVE: 0x200 } as const;
 
 const USAGE = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
 

@@ -6,13 +6,38 @@ const UNIFORM_ALIGN = 256;
 const UNIFORM_BYTES = 256 * 1024;
 /** Submit after this many dispatches even without a readback, so long loops keep the GPU busy. */
 const MAX_BATCH = 2048;
+/** Bind groups `run` keeps per kernel (dropped all at once beyond this). */
+const MAX_BIND_GROUPS = 512;
 
 interface CachedPipeline {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
+  /** `run`'s bind groups by uniform size and buffers: the uniform's offset is dynamic, so one bind group
+   * serves every dispatch over the same buffers (pooled buffers come back, so most ops hit). */
+  groups: Map<string, GPUBindGroup>;
 }
 
+/** Bytes a uniform binding of `bytes` spans (a multiple of 16, at least 16). */
+const uniformSize = (bytes: number): number => Math.max(16, Math.ceil(bytes / 16) * 16);
+
+/** A number per GPUBuffer, for bind-group cache keys. */
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+const bufferId = (b: GPUBuffer): number => {
+  let id = bufferIds.get(b);
+  if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
+  return id;
+};
+
 export type GpuStorage = Storage<GPUBuffer>;
+
+/** Sees every dispatch while a profile runs (src/profile.ts). */
+export interface DispatchRecorder {
+  /** Called per dispatch; timestamp writes returned give the dispatch a compute pass of its own. */
+  dispatch(key: string): GPUComputePassTimestampWrites | undefined;
+  /** Called before each command buffer is finished (to resolve its queries). */
+  beforeSubmit(encoder: GPUCommandEncoder): void;
+}
 
 /** Status words the GPU writes for an op, checked at the next readback (see `deferCheck`). */
 interface DeferredCheck {
@@ -41,8 +66,19 @@ export class WebGPUBackend implements Backend {
   /** Device errors since the last readback; the next readback throws them rather than return stale data. */
   private errors: string[] = [];
   private deferred: DeferredCheck[] = [];
+  /**
+   * Stream calls made while an async task holds the command stream (`hold`), in call order; null when none
+   * holds it. `owning` is true while the holder's own sections or the replay run.
+   */
+  private waiting: (() => void)[] | null = null;
+  private holding = false;
+  private owning = false;
+  private idleWaiters: (() => void)[] = [];
   /** Counters for benchmarks and tests. */
   readonly stats = { dispatches: 0, submits: 0, pipelines: 0 };
+  /** Set while `profile()` runs. */
+  recorder: DispatchRecorder | null = null;
+  private timedPass = false;
   /**
    * Whether the adapter is a CPU driver (SwiftShader, llvmpipe): it runs invocations 4 lanes at a time, one
    * workgroup per core, and turns every runtime-indexed load into a per-lane gather, so kernels choose other
@@ -78,6 +114,7 @@ export class WebGPUBackend implements Backend {
   }
 
   async read(storage: Storage, size: number): Promise<Float32Array> {
+    await this.idle();
     if (size === 0) return new Float32Array(0);
     const bytes = size * 4;
     // Deferred status words travel in the same copy-and-map as the data.
@@ -129,7 +166,7 @@ export class WebGPUBackend implements Backend {
     const entries: GPUBindGroupLayoutEntry[] = [];
     let binding = 0;
     const visibility = 0x4; // GPUShaderStage.COMPUTE
-    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform' } });
+    if (kernel.uniform) entries.push({ binding: binding++, visibility, buffer: { type: 'uniform', hasDynamicOffset: true } });
     for (let i = 0; i < kernel.inputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'read-only-storage' } });
     for (let i = 0; i < kernel.outputs; i++) entries.push({ binding: binding++, visibility, buffer: { type: 'storage' } });
     const layout = this.device.createBindGroupLayout({ entries });
@@ -139,13 +176,16 @@ export class WebGPUBackend implements Backend {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: kernel.entry ?? 'main' },
     });
-    hit = { pipeline, layout };
+    hit = { pipeline, layout, groups: new Map() };
     this.pipelines.set(kernel.key, hit);
     this.stats.pipelines++;
     return hit;
   }
 
-  /** A bind group following the kernel's binding convention; `uniform` may be a buffer the caller owns. */
+  /**
+   * A bind group following the kernel's binding convention; `uniform` may be a buffer the caller owns. The
+   * uniform's offset is dynamic: `encode` adds its `uniformOffset` (0 unless given) to the binding's.
+   */
   bindGroup(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniform?: GPUBufferBinding): GPUBindGroup {
     if (buffers.length !== kernel.inputs + kernel.outputs) {
       throw new Error(`${kernel.key}: expected ${kernel.inputs + kernel.outputs} buffers, got ${buffers.length}`);
@@ -162,59 +202,168 @@ export class WebGPUBackend implements Backend {
 
   /** Packs uniform data into this batch's uniform buffer; returns its binding. */
   uniform(data: ArrayBufferView): GPUBufferBinding {
+    const offset = this.packUniform(data);
+    return { buffer: this.uniformBuffer, offset, size: uniformSize(data.byteLength) };
+  }
+
+  /** Copies uniform data into this batch's uniform buffer (flushing first when full); returns its offset. */
+  private packUniform(data: ArrayBufferView): number {
     const bytes = data.byteLength;
     if (this.uniformUsed + bytes > UNIFORM_BYTES) this.flush();
     const offset = this.uniformUsed;
     this.uniformData.set(new Uint8Array(data.buffer, data.byteOffset, bytes), offset);
     this.uniformUsed = Math.ceil((offset + bytes) / UNIFORM_ALIGN) * UNIFORM_ALIGN;
-    return { buffer: this.uniformBuffer, offset, size: Math.max(16, Math.ceil(bytes / 16) * 16) };
+    return offset;
+  }
+
+  /** `run`'s bind group over `buffers` with this batch's uniform buffer at dynamic offsets (cached). */
+  private cachedBindGroup(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniformBytes: number): GPUBindGroup {
+    const groups = this.pipeline(kernel).groups;
+    let key = String(uniformBytes);
+    for (const b of buffers) key += `,${bufferId(b)}`;
+    let group = groups.get(key);
+    if (!group) {
+      if (groups.size >= MAX_BIND_GROUPS) groups.clear();
+      const uniform = kernel.uniform ? { buffer: this.uniformBuffer, offset: 0, size: uniformSize(uniformBytes) } : undefined;
+      group = this.bindGroup(kernel, buffers, uniform);
+      groups.set(key, group);
+    }
+    return group;
+  }
+
+  /**
+   * Lets an async task own the command stream across its awaits: eigh encodes its Jacobi steps in chunks
+   * and reads a convergence flag back between them (src/ops/eigh/jacobi.ts). Stream calls from elsewhere
+   * (dispatches, copies, flushes, other holds) wait in call order and replay when the task ends; reads and
+   * `sync` wait for that too. `own(f)` runs f with the stream: the task's sections between its awaits. A
+   * task's error surfaces at the next readback, like a device error.
+   */
+  hold(task: (own: <T>(f: () => T) => T) => Promise<void>): void {
+    if (this.mustWait(() => this.hold(task))) return;
+    this.waiting ??= [];
+    this.holding = true;
+    const own = <T>(f: () => T): T => {
+      const was = this.owning;
+      this.owning = true;
+      try {
+        return f();
+      } finally {
+        this.owning = was;
+      }
+    };
+    let done: Promise<void>;
+    try {
+      done = task(own);
+    } catch (e) {
+      done = Promise.reject(e);
+    }
+    done.then(
+      () => this.release(),
+      (e: unknown) => {
+        this.errors.push(e instanceof Error ? e.message : String(e));
+        this.release();
+      },
+    );
+  }
+
+  /** Runs `call` in stream order: now, or after the calls that wait behind a task holding the stream. */
+  inOrder(call: () => void): void {
+    if (!this.mustWait(call)) call();
+  }
+
+  /** Resolves once no task holds the stream and the calls that waited have replayed. */
+  async idle(): Promise<void> {
+    while (this.waiting) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Queues a stream call while another task holds the stream; false when the call may run now. */
+  private mustWait(call: () => void): boolean {
+    if (this.waiting === null || this.owning) return false;
+    this.waiting.push(call);
+    return true;
+  }
+
+  /** The holder is done: replay the waiting calls in order, until one of them holds the stream again. */
+  private release(): void {
+    this.holding = false;
+    const queue = this.waiting!;
+    while (queue.length > 0 && !this.holding) {
+      const call = queue.shift()!;
+      this.owning = true;
+      try {
+        call();
+      } catch (e) {
+        this.errors.push(e instanceof Error ? e.message : String(e));
+      } finally {
+        this.owning = false;
+      }
+    }
+    if (this.holding) return;
+    this.waiting = null;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   /** Records one dispatch of `kernel` over `buffers` (inputs then outputs). */
   run(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniforms: ArrayBufferView | null, workgroups: readonly number[]): void {
-    const uniform = uniforms ? this.uniform(uniforms) : undefined;
-    this.encode(kernel, this.bindGroup(kernel, buffers, uniform), workgroups);
+    if (this.waiting !== null && !this.owning) {
+      // Copies now: the caller may reuse its arrays before the call replays.
+      const [u, bs, wg] = [uniforms && new Uint8Array(uniforms.buffer.slice(uniforms.byteOffset, uniforms.byteOffset + uniforms.byteLength)), buffers.slice(), workgroups.slice()];
+      this.waiting.push(() => this.run(kernel, bs, u, wg));
+      return;
+    }
+    if (kernel.uniform && !uniforms) throw new Error(`${kernel.key}: missing uniform`);
+    const offset = uniforms && kernel.uniform ? this.packUniform(uniforms) : 0;
+    this.encode(kernel, this.cachedBindGroup(kernel, buffers, uniforms?.byteLength ?? 0), workgroups, offset);
   }
 
-  /** Records a dispatch with a prepared bind group (hot loops reuse theirs). */
-  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[]): void {
-    const pass = this.passNow();
-    pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup);
+  /** Records a dispatch with a prepared bind group (hot loops reuse theirs); `uniformOffset` is added to its uniform's. */
+  encode(kernel: GpuKernel, bindGroup: GPUBindGroup, workgroups: readonly number[], uniformOffset = 0): void {
+    if (this.waiting !== null && !this.owning) {
+      const wg = workgroups.slice();
+      this.waiting.push(() => this.encode(kernel, bindGroup, wg, uniformOffset));
+      return;
+    }
+    const pass = this.passFor(kernel);
+    this.setState(pass, kernel, bindGroup, uniformOffset);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.afterDispatch();
   }
 
   /** Records a dispatch whose workgroup counts the GPU itself wrote (convergence-driven loops). */
   encodeIndirect(kernel: GpuKernel, bindGroup: GPUBindGroup, indirect: GPUBuffer, offset = 0): void {
-    const pass = this.passNow();
-    pass.setPipeline(this.pipeline(kernel).pipeline);
-    pass.setBindGroup(0, bindGroup);
+    if (this.waiting !== null && this.mustWait(() => this.encodeIndirect(kernel, bindGroup, indirect, offset))) return;
+    const pass = this.passFor(kernel);
+    this.setState(pass, kernel, bindGroup, 0);
     pass.dispatchWorkgroupsIndirect(indirect, offset);
     this.afterDispatch();
   }
 
   /** Records a buffer copy in stream order. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    if (this.mustWait(() => this.copy(src, dst, bytes, srcOffset, dstOffset))) return;
     this.endPass();
     this.encoderNow().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
   /** Submits everything recorded so far. */
   flush(): void {
+    if (this.mustWait(() => this.flush())) return;
     this.endPass();
     if (!this.encoder) return;
+    this.recorder?.beforeSubmit(this.encoder);
     if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformData, 0, this.uniformUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.uniformUsed = 0;
     this.batched = 0;
     this.stats.submits++;
-    this.pool.afterSubmit();
+    // While a task holds the stream, buffers freed meanwhile may still be read by the calls that wait.
+    if (this.waiting === null) this.pool.afterSubmit();
   }
 
   /** Resolves when the GPU has finished everything submitted (benchmarks). */
   async sync(): Promise<void> {
+    await this.idle();
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     this.throwDeviceErrors();
@@ -228,7 +377,34 @@ export class WebGPUBackend implements Backend {
     throw new Error(`webgrad (webgpu): device error: ${msg}`);
   }
 
+  /** Sets the pipeline and bind group of the next dispatch, skipping what the open pass has set already. */
+  private setState(pass: GPUComputePassEncoder, kernel: GpuKernel, bindGroup: GPUBindGroup, uniformOffset: number): void {
+    const pipeline = this.pipeline(kernel).pipeline;
+    if (pipeline !== this.passPipeline) pass.setPipeline((this.passPipeline = pipeline));
+    if (bindGroup === this.passGroup && uniformOffset === this.passOffset) return;
+    this.passGroup = bindGroup;
+    this.passOffset = uniformOffset;
+    if (!kernel.uniform) return pass.setBindGroup(0, bindGroup);
+    this.dynamicOffset[0] = uniformOffset;
+    pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+  }
+  private readonly dynamicOffset = new Uint32Array(1);
+  private passPipeline: GPUComputePipeline | null = null;
+  private passGroup: GPUBindGroup | null = null;
+  private passOffset = 0;
+
+  /** The open compute pass; while a profile times dispatches, a timed pass of the dispatch's own. */
+  private passFor(kernel: GpuKernel): GPUComputePassEncoder {
+    if (!this.recorder) return this.passNow();
+    const timestampWrites = this.recorder.dispatch(kernel.key);
+    if (!timestampWrites) return this.passNow();
+    this.endPass();
+    this.timedPass = true;
+    return (this.pass = this.encoderNow().beginComputePass({ timestampWrites }));
+  }
+
   private afterDispatch(): void {
+    if (this.timedPass) this.endPass(); // a timed pass holds one dispatch
     this.stats.dispatches++;
     if (++this.batched >= MAX_BATCH) this.flush();
   }
@@ -242,6 +418,9 @@ export class WebGPUBackend implements Backend {
   }
 
   private endPass(): void {
+    this.timedPass = false;
+    this.passPipeline = null;
+    this.passGroup = null;
     this.pass?.end();
     this.pass = null;
   }

@@ -13,12 +13,15 @@
 // Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), from n = 128 on the Householder
 // reduction to tridiagonal form (tridiagonal.ts; it skips itself on tridiagonal input; V ← Q·V follows the
 // run), the first weights and ranking,
-// then up to MAX_SWEEPS·(K − 1) steps of four dispatches (match, then solve, block and the next step's rank
-// as indirect dispatches whose workgroup counts match writes): after convergence the rest of the encoded
-// steps are empty (a direct rank dispatch there cost ~0.05 ms per step on SwiftShader). The eigenvalues
-// are Rayleigh quotients of the eigenvectors (see eighGpu; from n = 128 on with T, then V ← Q·V);
-// eigh.collect copies V out with signs fixed and eigh.order sorts the pairs. No readback: the status (NaN/Inf input, no convergence) is
-// checked at the next readback through `deferCheck`.
+// then up to MAX_SWEEPS·(K − 1) steps of four direct dispatches (match, solve, block, the next step's
+// rank), encoded in chunks while the GPU runs the previous one: each chunk ends with a copy of the run's
+// status words, read back asynchronously, and the first chunk that finds the run over is the last one
+// encoded. Once match has found the run over, the rest of a chunk's kernels return at once (no indirect
+// dispatches: Dawn validates each with a compute pass of its own; docs/dispatch.md). The eigenvalues are
+// Rayleigh quotients of the eigenvectors (see eighGpu; from n = 128 on with T, then V ← Q·V);
+// eigh.collect copies V out with signs fixed and eigh.order sorts the pairs. The op itself returns at once:
+// the chunks are encoded by a task that holds the backend's command stream (WebGPUBackend.hold), and the
+// status (NaN/Inf input, no convergence) is checked at the next readback through `deferCheck`.
 import { Usage } from '../../backend/webgpu/bufferPool';
 import { groups1d, GpuKernel } from '../../backend/webgpu/kernel';
 import { WebGPUBackend } from '../../backend/webgpu/webgpuBackend';
@@ -27,7 +30,7 @@ import { noGrad } from '../../autograd/node';
 import { Tensor, tidy } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { B, blockBody, G, solveBody } from './unroll';
-import { encodeBackTransform, encodeQuotients, encodeTridiagonal, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
+import { encodeBackTransform, encodePlan, encodeQuotients, encodeTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
 import jacobiWgsl from '../../../shaders/eigh.jacobi.wgsl?raw';
 import solveWgsl from '../../../shaders/eigh.solve.wgsl?raw';
 import blockWgsl from '../../../shaders/eigh.block.wgsl?raw';
@@ -38,10 +41,9 @@ import initWgsl from '../../../shaders/eigh.init.wgsl?raw';
 import collectWgsl from '../../../shaders/eigh.collect.wgsl?raw';
 import orderWgsl from '../../../shaders/eigh.order.wgsl?raw';
 
-/** Steps encoded per matrix, in sweeps' worth (K − 1 steps each); a run still open after them is
- * reported as not converged. With heaviest-first pairing the benches' 500×500 matrices take 4.2–6.3
- * sweeps' worth, the tests' clustered and graded (eigenvalues 1e-6 … 1e6) 60×60 ones 8 and 10.7; each
- * encoded step after convergence still costs three near-empty dispatches (~0.05 ms on SwiftShader). */
+/** Most steps per matrix, in sweeps' worth (K − 1 steps each); a run still open after them is reported
+ * as not converged. With heaviest-first pairing the benches' 500×500 matrices take 4.2–6.3 sweeps' worth,
+ * the tests' clustered and graded (eigenvalues 1e-6 … 1e6) 60×60 ones 8 and 10.7. */
 export const MAX_SWEEPS = 24;
 /** Relative threshold of the Demmel–Veselić test |a_pq| ≤ tol·√|a_pp·a_qq| (about float32's epsilon). */
 export const JACOBI_TOL = 1.2e-7;
@@ -58,6 +60,8 @@ export const JACOBI_TOL = 1.2e-7;
  * run them on SwiftShader too.
  */
 export interface JacobiLaunch {
+  /** Steps per chunk, in sweeps' worth (at least MIN_CHUNK steps): see chunkSteps. */
+  chunkSweeps: number;
   solveWg: number;
   blockRun: number;
   blockWg: number;
@@ -67,8 +71,8 @@ export interface JacobiLaunch {
   tri: TridiagonalLaunch;
 }
 export const JACOBI_LAUNCH = {
-  cpu: { solveWg: 4, blockRun: 8, blockWg: 16, rankWg: 4, matchWg: 4, tri: TRIDIAGONAL_LAUNCH.cpu },
-  gpu: { solveWg: 64, blockRun: 1, blockWg: 64, rankWg: 64, matchWg: 256, tri: TRIDIAGONAL_LAUNCH.gpu },
+  cpu: { chunkSweeps: 0.25, solveWg: 4, blockRun: 8, blockWg: 16, rankWg: 4, matchWg: 4, tri: TRIDIAGONAL_LAUNCH.cpu },
+  gpu: { chunkSweeps: 0.25, solveWg: 64, blockRun: 1, blockWg: 64, rankWg: 64, matchWg: 256, tri: TRIDIAGONAL_LAUNCH.gpu },
 } satisfies Record<string, JacobiLaunch>;
 let forcedLaunch: JacobiLaunch | null = null;
 /** Internal (tests): use `launch` on every adapter, or each adapter's own again with null. */
@@ -81,14 +85,24 @@ const launchFor = (gpu: WebGPUBackend): JacobiLaunch => forcedLaunch ?? (gpu.cpu
 const MATCH_ROUNDS = 16;
 /** Partners eigh.rank lists per group (its two vec4s); eigh.match rescans a row only once all are paired. */
 const RANKED = 8;
+/** Fewest steps per chunk. */
+const MIN_CHUNK = 8;
+/**
+ * Steps per chunk at `steps` per sweep. A chunk must outlast a readback round trip (so the GPU never waits
+ * for the host: bench/dispatch.mjs measures both) and stay small against a run, whose last chunk is mostly
+ * wasted: with a quarter sweep, the n = 500 runs encode ≤ 1.15× the steps they take (docs/dispatch.md).
+ */
+export const chunkSteps = (steps: number, l: JacobiLaunch): number => Math.max(MIN_CHUNK, Math.ceil(steps * l.chunkSweeps));
 /** Workspaces kept (one per padded size and launch shape, least recently used dropped first). */
 const MAX_WORKSPACES = 4;
 
 /**
- * Counters for benchmarks and tests: dispatches encoded by the last eigh, the steps of a sweep (K − 1) at its
- * size, and the steps its last run took (known after the next readback).
+ * Counters for benchmarks and tests, of the last eigh (all known after the next readback): dispatches
+ * encoded, the steps of a sweep (K − 1) at its size, the steps its last run took, the steps encoded (in
+ * chunks, over the batch), the chunks, and the readbacks of its own (convergence flags, the tridiagonal
+ * reduction's decision).
  */
-export const jacobiStats = { dispatches: 0, stepsPerSweep: 0, lastSteps: -1 };
+export const jacobiStats = { dispatches: 0, stepsPerSweep: 0, lastSteps: -1, stepsEncoded: 0, chunks: 0, readbacks: 0 };
 
 /** Padded size: a multiple of 2G (the dummy indices are decoupled zeros that never rotate). */
 export const paddedSize = (n: number): number => Math.max(1, Math.ceil(n / B)) * B;
@@ -116,9 +130,14 @@ const sizes = (m: number, l: JacobiLaunch) => {
   const [bx, by] = groups1d(runs, l.blockWg);
   return {
     M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
-    TOL: JACOBI_TOL, RANKED, MAX_STEPS: MAX_SWEEPS * (K - 1), SOLVE_GROUPS: Math.ceil(HK / l.solveWg), BLOCK_GROUPS_X: bx, BLOCK_GROUPS_Y: by,
-    RANK_GROUPS: Math.ceil(K / l.rankWg),
+    TOL: JACOBI_TOL, RANKED, MAX_STEPS: MAX_SWEEPS * (K - 1),
   };
+};
+/** Workgroups of the solve, block and rank dispatches at padded size m. */
+const stepGroups = (m: number, l: JacobiLaunch) => {
+  let runs = 0;
+  for (let p = 1; p < m / B; p++) runs += Math.ceil(p / l.blockRun);
+  return { solve: [Math.ceil(m / B / l.solveWg)], block: groups1d(runs, l.blockWg), rank: [Math.ceil(m / G / l.rankWg)] };
 };
 /** A launch shape as a key part ("4.8.16.4"). */
 const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.rankWg, l.matchWg, tridiagonalLaunchKey(l.tri)].join('.');
@@ -135,14 +154,14 @@ const jacobi = (
 /** The generated straight-line bodies, made once. */
 let bodies: { solve: Record<string, string>; block: Record<string, string> } | undefined;
 const body = () => (bodies ??= { solve: solveBody(), block: blockBody() });
-const solveKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('solve', m, l, solveWgsl, { WG: l.solveWg }, [1, 5], body().solve);
+const solveKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('solve', m, l, solveWgsl, { WG: l.solveWg }, [2, 5], body().solve);
 const blockKernel = (m: number, l: JacobiLaunch): GpuKernel =>
-  jacobi('block', m, l, blockWgsl, { RUN: l.blockRun, WG: l.blockWg }, [4, 3], body().block);
+  jacobi('block', m, l, blockWgsl, { RUN: l.blockRun, WG: l.blockWg }, [5, 3], body().block);
 const weightsKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('weights', m, l, weightsWgsl, {}, [1, 2]);
 /** eigh.rank for padded size m (exported for its test). */
 export const rankKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('rank', m, l, rankWgsl, { WG: l.rankWg }, [2, 2]);
 const matchKernel = (m: number, l: JacobiLaunch): GpuKernel =>
-  jacobi('match', m, l, matchWgsl, { WG: l.matchWg, ROUNDS: MATCH_ROUNDS }, [3, 3]);
+  jacobi('match', m, l, matchWgsl, { WG: l.matchWg, ROUNDS: MATCH_ROUNDS }, [3, 2]);
 const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2]);
 const collectKernel = (): GpuKernel => gpuKernel('eigh:collect', collectWgsl, {}, [2, 2]);
 const orderKernel = (): GpuKernel => gpuKernel('eigh:order', orderWgsl, {}, [2, 2]);
@@ -160,8 +179,8 @@ interface Workspace {
   v: GPUBuffer;
   /** Status words of the current run (see eigh.match.wgsl). */
   ctl: GPUBuffer;
-  /** Indirect dispatch arguments of the steps, written by eigh.match. */
-  args: GPUBuffer;
+  /** Two mappable buffers the chunks' status words (or the reduction's decision) are read back through. */
+  staging: [GPUBuffer, GPUBuffer];
   /** D = Q − I of each pair block's transform in the current step, and whether Q ≠ I. */
   dq: GPUBuffer;
   turning: GPUBuffer;
@@ -196,15 +215,20 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
   if (byM.size >= MAX_WORKSPACES) {
     const [oldM, old] = byM.entries().next().value!;
     byM.delete(oldM);
-    gpu.flush(); // recorded commands may use its buffers: submit them first (destroy waits for the GPU)
-    for (const b of [old.a, old.v, old.ctl, old.args, old.dq, old.turning, old.runs, old.w, old.ranked, old.rows, old.pairs, ...(old.tri?.buffers ?? [])]) b.destroy();
+    // Recorded commands may use its buffers (and a running eigh may still record some): submit them
+    // first, in stream order (destroy waits for the GPU).
+    gpu.inOrder(() => {
+      gpu.flush();
+      for (const b of [old.a, old.v, old.ctl, ...old.staging, old.dq, old.turning, old.runs, old.w, old.ranked, old.rows, old.pairs, ...(old.tri?.buffers ?? [])]) b.destroy();
+    });
   }
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
   const buffer = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, bytes), usage: storage | extra });
   const pairs = m / B;
   const groups = m / G;
-  const [a, v, ctl, args] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32), buffer(48, Usage.INDIRECT)];
+  const [a, v, ctl] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32)];
+  const mappable = (): GPUBuffer => device.createBuffer({ size: 16, usage: Usage.MAP_READ | Usage.COPY_DST });
   const [dq, turning] = [buffer(pairs * B * B * 4), buffer(pairs * 4)];
   const [w, ranked, rows, pairList] = [buffer(groups * groups * 8), buffer(groups * RANKED * 4), buffer(groups * 16), buffer(pairs * 8)];
   const runList = blockRuns(pairs, l.blockRun);
@@ -221,7 +245,7 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
     a,
     v,
     ctl,
-    args,
+    staging: [mappable(), mappable()],
     dq,
     turning,
     runs,
@@ -229,11 +253,11 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
     ranked,
     rows,
     pairs: pairList,
-    solve: gpu.bindGroup(solve, [pairList, a, v, dq, turning, w]),
-    block: gpu.bindGroup(block, [pairList, dq, turning, runs, a, v, w]),
+    solve: gpu.bindGroup(solve, [pairList, ctl, a, v, dq, turning, w]),
+    block: gpu.bindGroup(block, [pairList, dq, turning, runs, ctl, a, v, w]),
     weights: gpu.bindGroup(weights, [a, w, ctl]),
     rank: gpu.bindGroup(rank, [w, ctl, ranked, rows]),
-    match: gpu.bindGroup(match, [w, ranked, rows, pairList, ctl, args]),
+    match: gpu.bindGroup(match, [w, ranked, rows, pairList, ctl]),
   };
   byM.set(key, ws);
   return ws;
@@ -266,51 +290,126 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
     throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${pairing} bytes of workgroup memory to pair its index groups, more than this device's ${shared}; use the CPU backend`);
   }
   const ws = workspace(gpu, m, launch);
-  const steps = ws.steps;
-  const [solve, block, weights, rank, match] = [ws.solveKernel, ws.blockKernel, ws.weightsKernel, ws.rankKernel, ws.matchKernel];
-  const rankGroups = [Math.ceil(m / G / launch.rankWg)];
   const status = gpu.alloc(2);
   const unordered = empty(x.backend, x.shape);
   const tri = useTridiagonal(n) ? (ws.tri ??= tridiagonalWorkspace(gpu, m, launch.tri, ws.a, ws.v)) : null;
   const triQuotients = tri ? empty(x.backend, [...lead, n]) : null;
-  const before = gpu.stats.dispatches;
-  for (let b = 0; b < batch; b++) {
-    gpu.run(initKernel(), [gpuBuffer(x), ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
-    if (tri) encodeTridiagonal(gpu, tri);
-    gpu.encode(weights, ws.weights, groups1d((m / G) ** 2, 64));
-    gpu.encode(rank, ws.rank, rankGroups);
-    for (let s = 0; s < MAX_SWEEPS * steps; s++) {
-      gpu.encode(match, ws.match, [1]);
-      gpu.encodeIndirect(solve, ws.solve, ws.args, 0);
-      gpu.encodeIndirect(block, ws.block, ws.args, 16);
-      gpu.encodeIndirect(rank, ws.rank, ws.args, 32); // the next step's: empty once the run is over
-    }
-    gpu.encode(match, ws.match, [1]); // the last test: flags a run still open
-    if (tri && triQuotients) {
-      encodeQuotients(gpu, tri);
-      gpu.copy(tri.quotients, gpuBuffer(triQuotients), n * 4, 0, b * n * 4);
-      if (vectors) encodeBackTransform(gpu, tri); // eigvalsh needs no Q
-    }
-    gpu.run(collectKernel(), [ws.v, ws.ctl, gpuBuffer(unordered), status.payload], uniformWords([n, m, b * n * n, b]), [Math.ceil(n / 64)]);
-  }
+  const run: JacobiRun = {
+    gpu, ws, launch, tri, n, m, batch, vectors,
+    input: gpuBuffer(x), unordered: gpuBuffer(unordered), quotients: triQuotients && gpuBuffer(triQuotients), status: status.payload,
+  };
+  gpu.hold((own) => runJacobi(run, own));
   const quotients = triQuotients ?? rayleighQuotients(x, unordered);
   const w = empty(x.backend, [...lead, n]);
   const v = empty(x.backend, x.shape);
   gpu.run(orderKernel(), [gpuBuffer(quotients), gpuBuffer(unordered), gpuBuffer(w), gpuBuffer(v)], uniformWords([n, batch * n]), groups1d(batch * n));
   quotients.dispose();
   unordered.dispose();
-  jacobiStats.dispatches = gpu.stats.dispatches - before;
-  jacobiStats.stepsPerSweep = steps;
   const shape = fmt(x.shape);
   gpu.deferCheck(status.payload, 2, ([flags, done]) => {
     jacobiStats.lastSteps = done;
+    jacobiStats.stepsPerSweep = ws.steps;
     if (flags & 1) return new WebgradError('eigh', `input of shape ${shape} contains NaN or Inf (found on the GPU; reported at this readback)`);
-    if (flags & 2) return new WebgradError('eigh', `did not converge in ${MAX_SWEEPS * steps} steps (${MAX_SWEEPS} sweeps' worth; input of shape ${shape})`);
+    if (flags & 2) return new WebgradError('eigh', `did not converge in ${MAX_SWEEPS * ws.steps} steps (${MAX_SWEEPS} sweeps' worth; input of shape ${shape})`);
     return null;
   }, () => status.release());
   if (vectors) return [w, v];
   v.dispose();
   return [w, null];
+}
+
+/** What the task that encodes a batch of Jacobi runs needs (buffers are the op's tensors'). */
+interface JacobiRun {
+  gpu: WebGPUBackend;
+  ws: Workspace;
+  launch: JacobiLaunch;
+  tri: TridiagonalWorkspace | null;
+  n: number;
+  m: number;
+  batch: number;
+  vectors: boolean;
+  input: GPUBuffer;
+  unordered: GPUBuffer;
+  quotients: GPUBuffer | null;
+  status: GPUBuffer;
+}
+
+/** Maps one of the workspace's staging buffers (a copy into it was just submitted) and returns its words. */
+async function readWords(buffer: GPUBuffer): Promise<Uint32Array> {
+  await buffer.mapAsync(GPUMapMode.READ, 0, 16);
+  const words = new Uint32Array(buffer.getMappedRange(0, 16).slice(0));
+  buffer.unmap();
+  return words;
+}
+
+/**
+ * Encodes the batch's Jacobi runs while holding the command stream: per matrix, init, the tridiagonal
+ * reduction (decided from one readback), then chunks of steps, each followed by a copy of the status words
+ * that is read back while the next chunk runs; the first chunk that finds the run over ends it.
+ */
+async function runJacobi(r: JacobiRun, own: <T>(f: () => T) => T): Promise<void> {
+  const { gpu, ws, launch, tri, n, m } = r;
+  const groups = stepGroups(m, launch);
+  const maxSteps = MAX_SWEEPS * ws.steps;
+  const chunk = chunkSteps(ws.steps, launch);
+  const before = gpu.stats.dispatches;
+  const stats = { stepsEncoded: 0, chunks: 0, readbacks: 0 };
+  for (let b = 0; b < r.batch; b++) {
+    let reducing = false;
+    if (tri) {
+      own(() => {
+        gpu.run(initKernel(), [r.input, ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
+        encodePlan(gpu, tri);
+        gpu.copy(tri.state, ws.staging[0], 4, ON_OFFSET, 0);
+        gpu.flush();
+      });
+      reducing = (await readWords(ws.staging[0]))[0] !== 0;
+      stats.readbacks++;
+    }
+    // Chunk c's status is read while chunk c + 1 runs; `pending` is the last chunk's read.
+    let pending: Promise<Uint32Array> | null = null;
+    let encoded = 0;
+    while (encoded < maxSteps) {
+      const steps = Math.min(chunk, maxSteps - encoded);
+      const staging = ws.staging[stats.chunks % 2];
+      own(() => {
+        if (encoded === 0) {
+          if (tri) encodeTridiagonal(gpu, tri, reducing);
+          else gpu.run(initKernel(), [r.input, ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
+          gpu.encode(ws.weightsKernel, ws.weights, groups1d((m / G) ** 2, 64));
+          gpu.encode(ws.rankKernel, ws.rank, groups.rank);
+        }
+        for (let s = 0; s < steps; s++) {
+          gpu.encode(ws.matchKernel, ws.match, [1]);
+          gpu.encode(ws.solveKernel, ws.solve, groups.solve);
+          gpu.encode(ws.blockKernel, ws.block, groups.block);
+          gpu.encode(ws.rankKernel, ws.rank, groups.rank); // the next step's
+        }
+        gpu.copy(ws.ctl, staging, 16);
+        gpu.flush();
+      });
+      encoded += steps;
+      stats.chunks++;
+      stats.readbacks++;
+      const last = pending;
+      pending = readWords(staging);
+      pending.catch(() => {}); // awaited below; a failure (device lost) must not go unhandled meanwhile
+      if (last && (await last)[3] !== 0) break;
+    }
+    stats.stepsEncoded += encoded;
+    own(() => {
+      gpu.encode(ws.matchKernel, ws.match, [1]); // the last test: flags a run still open
+      if (tri && r.quotients) {
+        encodeQuotients(gpu, tri);
+        gpu.copy(tri.quotients, r.quotients, n * 4, 0, b * n * 4);
+        if (reducing && r.vectors) encodeBackTransform(gpu, tri); // eigvalsh needs no Q
+      }
+      gpu.run(collectKernel(), [ws.v, ws.ctl, r.unordered, r.status], uniformWords([n, m, b * n * n, b]), [Math.ceil(n / 64)]);
+      gpu.flush();
+    });
+    if (pending) await pending; // its buffer is mapped again by the next matrix
+  }
+  Object.assign(jacobiStats, stats, { dispatches: gpu.stats.dispatches - before });
 }
 
 /** vₖᵀ S vₖ for each column of `v` [..., n, n], S = (X + Xᵀ)/2 (halves first, as eigh.init), as [..., n]. */

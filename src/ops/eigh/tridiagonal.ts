@@ -1,10 +1,11 @@
 // eigh on WebGPU around the Jacobi run: before it, Householder reduction of A to tridiagonal T = QᵀAQ
 // (shaders/eigh.tri*.wgsl, LAPACK's blocked sytrd/latrd); after it, the Rayleigh quotients vᵀTv of T's
 // eigenvectors (O(n²): T is tridiagonal) and V ← Q·V. The Jacobi run needs far fewer steps on dense input:
-// 441 instead of 789 for the random 500×500 matrix of bench/eigh.mjs. Input that is already tridiagonal
-// (the 1-D Hamiltonian) or not finite skips the reduction and Q on the GPU (zero indirect workgroup counts);
-// the quotients then use A itself. ~3 dispatches per column plus 5 per panel of NB columns, encoded once
-// per matrix, no readback.
+// 441 instead of 789 for the random 500×500 matrix of bench/eigh.mjs. Two dispatches (check, plan) decide
+// whether A is reduced, and the host reads that flag back once (`REDUCING`): input that is already
+// tridiagonal (the 1-D Hamiltonian) or not finite skips the reduction and Q, and the quotients use A
+// itself. Otherwise ~3 direct dispatches per column plus 2 per panel of NB columns, and 3 per panel for Q
+// (docs/dispatch.md: no indirect dispatches, which Dawn validates one by one).
 import { Usage } from '../../backend/webgpu/bufferPool';
 import { GpuKernel } from '../../backend/webgpu/kernel';
 import { WebGPUBackend } from '../../backend/webgpu/webgpuBackend';
@@ -60,12 +61,8 @@ const panelsOf = (m: number): Panel[] => {
 };
 const symvGroups = (m: number, c: number, l: TridiagonalLaunch): number => Math.ceil((m / 8 - Math.floor((c + 1) / 8)) / l.symvWg);
 
-/** Slots of eigh.tri.wgsl's indirect arguments (3 words each). */
-const Slot = { column: 0, rows: 1, symv: 2, panel: 3 } as const;
-const PANEL_SLOTS = 4; // update, qz, qx, qupdate
-/** Byte offset of a slot, and of panel p's k-th slot. */
-const slotOffset = (slot: number): number => 3 * slot * 4;
-const panelSlot = (p: number, k: number): number => Slot.panel + PANEL_SLOTS * p + k;
+/** Byte offset of State.on in eigh.tri.wgsl's state (after flags and largest). */
+export const ON_OFFSET = 8;
 
 const sizes = (m: number, l: TridiagonalLaunch) => {
   const np = Math.max(1, panelsOf(m).length);
@@ -75,7 +72,7 @@ const sizes = (m: number, l: TridiagonalLaunch) => {
   return {
     M: m, MM: m * m, NB, NP: np, COLUMN_WG: l.columnWg, COLUMN_ROWS: l.columnRows, COLUMN_GROUPS: columnGroups,
     SYMV_WG: l.symvWg, REFLECT_WG: l.reflectWg, TILE_WG: l.tileWg,
-    YS: np * m * NB, WS: m * NB, TS: np * NB * NB, PV: pv, PS: pv + m, ARGS: 3 * (Slot.panel + PANEL_SLOTS * np),
+    YS: np * m * NB, WS: m * NB, TS: np * NB * NB, PV: pv, PS: pv + m,
   };
 };
 
@@ -83,21 +80,19 @@ const sizes = (m: number, l: TridiagonalLaunch) => {
 const AFTER_JACOBI = new Set(['rayleigh', 'qz', 'qx', 'qupdate']);
 /** Entry point `entry` of eigh.tri.reduce or eigh.tri.q at padded size m (all share one layout). */
 const kernel = (m: number, l: TridiagonalLaunch, entry: string): GpuKernel =>
-  gpuKernel(`eigh:tri:${entry}:${m}:${tridiagonalLaunchKey(l)}`, `${triWgsl}\n${AFTER_JACOBI.has(entry) ? qWgsl : reduceWgsl}`, sizes(m, l), [0, 8], true, entry);
+  gpuKernel(`eigh:tri:${entry}:${m}:${tridiagonalLaunchKey(l)}`, `${triWgsl}\n${AFTER_JACOBI.has(entry) ? qWgsl : reduceWgsl}`, sizes(m, l), [0, 7], true, entry);
 
 /** Buffers and bind groups of the reduction at one padded size, sharing the Jacobi workspace's A and V. */
 export interface TridiagonalWorkspace {
   m: number;
   launch: TridiagonalLaunch;
-  /** The indirect dispatch arguments. */
-  args: GPUBuffer;
   /** Where encodeQuotients leaves the m Rayleigh quotients. */
   quotients: GPUBuffer;
+  /** eigh.tri.wgsl's State; its word `on` (at ON_OFFSET) says whether the reduction runs. */
+  state: GPUBuffer;
   buffers: GPUBuffer[];
-  /** One bind group per slot of parameters (column c of a panel, or a panel's end); `writers` bind the
-   * indirect arguments (plan, reflect), `groups` a stand-in (every other kernel is dispatched from them). */
+  /** One bind group per slot of parameters (column c of a panel, or a panel's end). */
   groups: GPUBindGroup[];
-  writers: GPUBindGroup[];
 }
 
 export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: TridiagonalLaunch, a: GPUBuffer, v: GPUBuffer): TridiagonalWorkspace {
@@ -105,9 +100,8 @@ export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: Trid
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC; // COPY_SRC: the quotients are copied out
   const buffer = (words: number): GPUBuffer => device.createBuffer({ size: Math.max(16, words * 4), usage: storage });
-  const args = device.createBuffer({ size: s.ARGS * 4, usage: storage | Usage.INDIRECT });
   const stateWords = 6 + 2 * NB; // eigh.tri.wgsl's State: six scalars, then yv and wv
-  const [y, w, t, noArgs, part, state] = [buffer(s.YS), buffer(s.WS), buffer(s.TS), buffer(s.ARGS), buffer(s.PS), buffer(stateWords)];
+  const [y, w, t, part, state] = [buffer(s.YS), buffer(s.WS), buffer(s.TS), buffer(s.PS), buffer(stateWords)];
   const slots: number[] = [];
   panelsOf(m).forEach(({ p0, nb }, p) => {
     for (let j = 0; j <= nb; j++) slots.push(p0 + j, p0, nb, p);
@@ -119,37 +113,43 @@ export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: Trid
   for (let k = 0; k < count; k++) data.set(slots.slice(4 * k, 4 * k + 4), (k * SLOT) / 4);
   device.queue.writeBuffer(params, 0, data);
   const any = kernel(m, launch, 'check');
-  const group = (k: number, argsOrNot: GPUBuffer): GPUBindGroup =>
-    gpu.bindGroup(any, [a, v, y, w, t, argsOrNot, part, state], { buffer: params, offset: k * SLOT, size: 16 });
-  const groups = Array.from({ length: count }, (_, k) => group(k, noArgs));
-  const writers = Array.from({ length: count }, (_, k) => group(k, args));
-  return { m, launch, args, quotients: w, buffers: [y, w, t, noArgs, part, state, args, params], groups, writers };
+  const group = (k: number): GPUBindGroup => gpu.bindGroup(any, [a, v, y, w, t, part, state], { buffer: params, offset: k * SLOT, size: 16 });
+  const groups = Array.from({ length: count }, (_, k) => group(k));
+  return { m, launch, quotients: w, state, buffers: [y, w, t, part, state, params], groups };
 }
 
-/** Encodes the reduction of the Jacobi workspace's A to tridiagonal T (its bands kept aside). */
-export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
+/** Encodes the test whether A is reduced: afterwards State.on (at ON_OFFSET of `ws.state`) says so. */
+export function encodePlan(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
+  gpu.encode(kernel(ws.m, ws.launch, 'check'), ws.groups[0], [Math.ceil(ws.m / 64)]);
+  gpu.encode(kernel(ws.m, ws.launch, 'plan'), ws.groups[0], [1]);
+}
+
+/** Encodes the reduction of the Jacobi workspace's A to tridiagonal T (when `reducing`), and T's bands. */
+export function encodeTridiagonal(gpu: WebGPUBackend, ws: TridiagonalWorkspace, reducing: boolean): void {
   const m = ws.m;
-  const k = (entry: string): GpuKernel => kernel(m, ws.launch, entry);
-  const indirect = (entry: string, group: GPUBindGroup, slot: number): void =>
-    gpu.encodeIndirect(k(entry), group, ws.args, slotOffset(slot));
+  const l = ws.launch;
+  const k = (entry: string): GpuKernel => kernel(m, l, entry);
   const first = ws.groups[0];
-  gpu.encode(k('check'), first, [Math.ceil(m / 64)]);
-  gpu.encode(k('plan'), ws.writers[0], [1]);
-  indirect('prescale', first, Slot.rows);
-  let slot = 0;
-  panelsOf(m).forEach(({ nb }, p) => {
-    for (let j = 0; j < nb; j++, slot++) {
-      const g = ws.groups[slot];
-      indirect('column', g, Slot.column);
-      gpu.encode(k('reflect'), ws.writers[slot], [1]); // writes symv's count
-      indirect('symv', g, Slot.symv);
+  const rows = [Math.ceil(m / 64)];
+  if (reducing) {
+    gpu.encode(k('prescale'), first, rows);
+    const columnGroups = [Math.ceil(m / (l.columnWg * l.columnRows))];
+    let slot = 0;
+    for (const { p0, nb } of panelsOf(m)) {
+      for (let j = 0; j < nb; j++, slot++) {
+        const g = ws.groups[slot];
+        gpu.encode(k('column'), g, columnGroups);
+        gpu.encode(k('reflect'), g, [1]);
+        gpu.encode(k('symv'), g, [symvGroups(m, p0 + j, l)]); // returns at once where τ = 0
+      }
+      const end = ws.groups[slot++];
+      gpu.encode(k('column'), end, columnGroups);
+      const tq = Math.floor(m / 4) - Math.floor((p0 + nb) / 4); // row quads of the trailing matrix
+      gpu.encode(k('update'), end, [Math.ceil((tq * (tq + 1)) / 2 / l.tileWg)]);
     }
-    const end = ws.groups[slot++];
-    indirect('column', end, Slot.column);
-    indirect('update', end, panelSlot(p, 0));
-  });
-  indirect('finish', first, Slot.rows);
-  gpu.encode(k('bands'), first, [Math.ceil(m / 64)]);
+    gpu.encode(k('finish'), first, rows);
+  }
+  gpu.encode(k('bands'), first, rows);
 }
 
 /** After the Jacobi run on T: the Rayleigh quotients of V's columns with T, into `ws.quotients`. */
@@ -157,16 +157,19 @@ export function encodeQuotients(gpu: WebGPUBackend, ws: TridiagonalWorkspace): v
   gpu.encode(kernel(ws.m, ws.launch, 'rayleigh'), ws.groups[0], [Math.ceil(ws.m / 64)]);
 }
 
-/** After the quotients: V ← Q·V, the panels' block reflectors last first (nothing when not reduced). */
+/** After the quotients of a reduced A: V ← Q·V, the panels' block reflectors last first. */
 export function encodeBackTransform(gpu: WebGPUBackend, ws: TridiagonalWorkspace): void {
-  const k = (entry: string): GpuKernel => kernel(ws.m, ws.launch, entry);
-  const panels = panelsOf(ws.m);
+  const m = ws.m;
+  const k = (entry: string): GpuKernel => kernel(m, ws.launch, entry);
+  const panels = panelsOf(m);
+  const quads = Math.ceil(Math.floor(m / 4) / ws.launch.tileWg);
   let end = -1;
   const ends = panels.map(({ nb }) => (end += nb + 1)); // each panel's last slot of parameters
   for (let p = panels.length - 1; p >= 0; p--) {
+    const { p0, nb } = panels[p];
     const g = ws.groups[ends[p]];
-    gpu.encodeIndirect(k('qz'), g, ws.args, slotOffset(panelSlot(p, 1)));
-    gpu.encodeIndirect(k('qx'), g, ws.args, slotOffset(panelSlot(p, 2)));
-    gpu.encodeIndirect(k('qupdate'), g, ws.args, slotOffset(panelSlot(p, 3)));
+    gpu.encode(k('qz'), g, [Math.ceil((m - p0 - 1) / 64)]);
+    gpu.encode(k('qx'), g, [quads, Math.ceil(nb / 8)]);
+    gpu.encode(k('qupdate'), g, [quads, Math.floor(m / 4) - Math.floor((p0 + 1) / 4)]);
   }
 }
