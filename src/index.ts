@@ -33,3 +33,8 @@ export type { BackwardOptions } from './autograd/backward';
 export { grad, valueAndGrad } from './autograd/functional';
 export { gradcheck } from './autograd/gradcheck';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck';
+
+// Training: layers and losses, optimizers, datasets.
+export * as nn from './nn/index';
+export * as optim from './optim/index';
+export * as data from './data/index';

@@ -24,6 +24,15 @@ interface UnaryDef {
 
 const sigmoidCpu = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/** erf to ~1e-7 (Abramowitz & Stegun 7.1.26 has 1.5e-7; this is the same form as erf_f in common.wgsl). */
+export function erfCpu(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return x >= 0 ? y : -y;
+}
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
 export const UNARY = {
   neg: { wgsl: '-x', wgslGrad: '-g', cpu: (x) => -x, cpuGrad: (_x, _y, g) => -g },
   square: { wgsl: 'x * x', wgslGrad: '2.0 * x * g', cpu: (x) => x * x, cpuGrad: (x, _y, g) => 2 * x * g },
@@ -35,6 +44,20 @@ export const UNARY = {
   tanh: { wgsl: 'tanh_f(x)', wgslGrad: 'g * (1.0 - y * y)', cpu: Math.tanh, cpuGrad: (_x, y, g) => g * (1 - y * y) },
   sigmoid: { wgsl: 'sigmoid_f(x)', wgslGrad: 'g * y * (1.0 - y)', cpu: sigmoidCpu, cpuGrad: (_x, y, g) => g * y * (1 - y) },
   relu: { wgsl: 'max(x, 0.0)', wgslGrad: 'select(0.0, g, x > 0.0)', cpu: (x) => Math.max(x, 0), cpuGrad: (x, _y, g) => (x > 0 ? g : 0) },
+  /** GELU, exact form x·Φ(x) (torch's default); derivative Φ(x) + x·φ(x). */
+  gelu: {
+    wgsl: '0.5 * x * (1.0 + erf_f(x * 0.70710678118654752))',
+    wgslGrad: 'g * (0.5 * (1.0 + erf_f(x * 0.70710678118654752)) + x * 0.39894228040143268 * exp(-0.5 * x * x))',
+    cpu: (x) => 0.5 * x * (1 + erfCpu(x * SQRT1_2)),
+    cpuGrad: (x, _y, g) => g * (0.5 * (1 + erfCpu(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x)),
+  },
+  /** SiLU (swish), x·σ(x); derivative σ(x)·(1 + x·(1 − σ(x))). */
+  silu: {
+    wgsl: 'x * sigmoid_f(x)',
+    wgslGrad: 'g * sigmoid_f(x) * (1.0 + x * (1.0 - sigmoid_f(x)))',
+    cpu: (x) => x * sigmoidCpu(x),
+    cpuGrad: (x, _y, g) => g * sigmoidCpu(x) * (1 + x * (1 - sigmoidCpu(x))),
+  },
   abs: { wgsl: 'abs(x)', wgslGrad: 'g * sign(x)', cpu: Math.abs, cpuGrad: (x, _y, g) => g * Math.sign(x) },
   // Tensor-with-JS-number forms of the binary ops: the number travels in the uniform, not in a buffer.
   addScalar: { wgsl: 'x + p0', wgslGrad: 'g', cpu: (x, p0) => x + p0, cpuGrad: (_x, _y, g) => g },
@@ -126,6 +149,13 @@ export const BINARY = {
     wgslGrad: ['g * select(select(0.0, 0.5, a == b), 1.0, a < b)', 'g * select(select(0.0, 0.5, a == b), 1.0, b < a)'],
     cpu: Math.min,
     cpuGrad: [(a, b, g) => g * tieShare(a < b, a === b), (a, b, g) => g * tieShare(b < a, a === b)],
+  },
+  /** Binary cross-entropy of logits a against targets b, max(a, 0) − a·b + log(1 + e^−|a|) (stable for any a). */
+  bceWithLogits: {
+    wgsl: 'max(a, 0.0) - a * b + log(1.0 + exp(-abs(a)))',
+    wgslGrad: ['g * (sigmoid_f(a) - b)', '-g * a'],
+    cpu: (a, b) => Math.max(a, 0) - a * b + Math.log1p(Math.exp(-Math.abs(a))),
+    cpuGrad: [(a, b, g) => g * (sigmoidCpu(a) - b), (a, _b, g) => -g * a],
   },
   eq: compare('==', (a, b) => a === b),
   ne: compare('!=', (a, b) => a !== b),

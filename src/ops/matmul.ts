@@ -169,7 +169,7 @@ function cpuProduct(a: Tensor, b: Tensor, out: Tensor, p: Product): void {
  * The plan of op(a)·op(b) for operands stored with shapes `aShape`, `bShape` (at least 2 dims, batch
  * dims broadcasting to those of `outShape` = [...outBatch, m, n]).
  */
-function plan(aShape: Shape, bShape: Shape, transA: boolean, transB: boolean, outShape: Shape): Product {
+export function plan(aShape: Shape, bShape: Shape, transA: boolean, transB: boolean, outShape: Shape): Product {
   const outBatch = outShape.slice(0, -2);
   const [m, n] = outShape.slice(-2);
   const k = aShape[aShape.length - (transA ? 2 : 1)];
@@ -182,7 +182,7 @@ function plan(aShape: Shape, bShape: Shape, transA: boolean, transB: boolean, ou
 }
 
 /** Runs a planned product into a new tensor of `shape` (m·n per batch, contiguous). */
-function product(a: Tensor, b: Tensor, p: Product, shape: Shape): Tensor {
+export function product(a: Tensor, b: Tensor, p: Product, shape: Shape): Tensor {
   const out = empty(a.backend, shape);
   if (out.size === 0) return out;
   if (a.backend.name === 'cpu') cpuProduct(a, b, out, p);
