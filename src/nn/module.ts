@@ -4,7 +4,7 @@ import { cpuBackend } from '../backend/cpu';
 import { fromArray } from '../ops/creation';
 import { getWebGPUBackend } from '../runtime';
 import { fmt, sameShape, sizeOf, WebgradError } from '../shape';
-import { Tensor } from '../tensor';
+import { keep, Tensor } from '../tensor';
 
 /** One tensor as plain data: survives JSON.stringify / JSON.parse. */
 export interface TensorData {
@@ -23,10 +23,11 @@ export abstract class Module {
 
   abstract forward(x: Tensor): Tensor;
 
-  /** Registers a parameter (a leaf; it is made to require grad) under `name`, also as `this[name]`. */
+  /** Registers a parameter (a leaf; it is made to require grad) under `name`, also as `this[name]`; tidy() leaves it alone. */
   protected registerParameter(name: string, t: Tensor): Tensor {
     if (!t.isLeaf) throw new WebgradError('Module.registerParameter', `parameter '${name}' must be a leaf tensor (detach it first)`);
     t.requiresGrad = true;
+    keep(t); // parameters outlive any tidy() they are made in
     this.params.set(name, t);
     (this as unknown as Record<string, unknown>)[name] = t;
     return t;

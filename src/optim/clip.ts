@@ -6,7 +6,7 @@ import { sum } from '../ops/reduce';
 import { stack } from '../ops/shape';
 import { fromArray } from '../ops/creation';
 import { WebgradError } from '../shape';
-import { Tensor } from '../tensor';
+import { keep, Tensor } from '../tensor';
 
 /**
  * Scales the gradients of `params` in place so that their total 2-norm is at most `maxNorm`; returns the
@@ -19,7 +19,7 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Tensor 
     if (!(p instanceof Tensor)) throw new WebgradError(op, `expects parameter tensors, got ${typeof p}`);
     return p.grad;
   });
-  if (withGrad.length === 0) return fromArray([0], []);
+  if (withGrad.length === 0) return fromArray([0], []); // nothing to clip
   return noGrad(() => {
     const squares = withGrad.map((p) => {
       const sq = mul(p.grad!, p.grad!);
@@ -36,7 +36,7 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Tensor 
     for (const p of withGrad) {
       const scaled = mul(p.grad!, coef);
       p.grad!.dispose();
-      p.grad = scaled;
+      p.grad = keep(scaled); // like backward's gradients, outside any tidy()
     }
     [...squares, stacked, total2, denom, ratio, coef].forEach((t) => t.dispose());
     return total;

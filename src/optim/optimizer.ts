@@ -7,7 +7,7 @@ import type { WebGPUBackend } from '../backend/webgpu/webgpuBackend';
 import { cpuData, gpuBuffer, gpuKernel, uniformWords, asWebGPU } from '../ops/util';
 import { fromArray } from '../ops/creation';
 import { fmt, sameShape, sizeOf, WebgradError } from '../shape';
-import { Tensor } from '../tensor';
+import { keep, Tensor } from '../tensor';
 import type { TensorData } from '../nn/module';
 import nonfiniteWgsl from '../../shaders/optim/nonfinite.wgsl?raw';
 
@@ -132,9 +132,9 @@ export abstract class Optimizer {
   protected abstract updateCpu(p: Tensor, s: ParamState): void;
   protected abstract updateGpu(gpu: WebGPUBackend, p: Tensor, s: ParamState, status: GPUBuffer, stepId: number): void;
 
-  /** A zero-filled state tensor shaped like `p` (made once, on first use). */
+  /** A zero-filled state tensor shaped like `p` (made once, on first use; tidy() leaves it alone). */
   protected stateTensor(p: Tensor, s: ParamState, key: string): Tensor {
-    return (s.tensors[key] ??= fromArray(new Float32Array(p.size), p.shape, { backend: p.backend }));
+    return (s.tensors[key] ??= keep(fromArray(new Float32Array(p.size), p.shape, { backend: p.backend })));
   }
 
   /** The state and hyperparameters as plain data (reads each state tensor back once). */
@@ -174,7 +174,7 @@ export abstract class Optimizer {
         }
         tensors[k] = t;
       }
-      loaded.set(p, { step: entry.step, tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, fromArray(t.data, p.shape, { backend: p.backend })])) });
+      loaded.set(p, { step: entry.step, tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, keep(fromArray(t.data, p.shape, { backend: p.backend }))])) });
     }
     const { lr, params: _params, ...rest } = group;
     checkNumber(op, 'lr', lr as number, 0);
