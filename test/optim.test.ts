@@ -132,6 +132,23 @@ forEachBackend(() => {
   });
 
   describe('training', () => {
+    it('a NaN loss in a training loop is reported, and the weights stay as they were', async () => {
+      const model = new nn.Sequential(new nn.Linear(3, 4, { seed: 1 }), new nn.Tanh(), new nn.Linear(4, 2, { seed: 2 }));
+      const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+      const before = await model.stateDict();
+      const x = randn([5, 3], { seed: 3 });
+      const poisoned = x.mul(tensor([1, NaN, 1])); // one bad input column: NaN loss, NaN gradients
+      const loss = nn.functional.crossEntropy(model.forward(poisoned), [0, 1, 1, 0, 1]);
+      loss.backward();
+      if (x.backend.name === 'cpu') {
+        expect(() => opt.step()).toThrow(/webgrad\.optim\.SGD\.step: gradient of parameter 0 \(shape \[4, 3\]\) holds NaN/);
+      } else {
+        opt.step();
+        await expect(loss.item()).rejects.toThrow(/webgrad\.optim\.SGD\.step: step 1 of this optimizer found a NaN or infinite gradient/);
+      }
+      expect(await model.stateDict()).toEqual(before);
+    });
+
     it('a 2-64-64-3 MLP learns a 3-arm spiral to ≥ 97 % (seeded, deterministic)', async () => {
       const { data, nn: n, optim: o, tidy, argmax, eq } = await import('../src/index');
       const set = data.spiral({ n: 300, classes: 3, noise: 0.2, seed: 1 });
