@@ -15,11 +15,12 @@ import { keep, Tensor } from '../tensor';
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Tensor {
   const op = 'optim.clipGradNorm';
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new WebgradError(op, `maxNorm must be a number ≥ 0, got ${maxNorm}`);
-  const withGrad = [...params].filter((p) => {
-    if (!(p instanceof Tensor)) throw new WebgradError(op, `expects parameter tensors, got ${typeof p}`);
-    return p.grad;
+  const list = [...params];
+  list.forEach((p, i) => {
+    if (!(p instanceof Tensor)) throw new WebgradError(op, `parameter ${i} is not a Tensor (${typeof p})`);
   });
-  if (withGrad.length === 0) return fromArray([0], []); // nothing to clip
+  const withGrad = list.filter((p) => p.grad);
+  if (withGrad.length === 0) return fromArray([0], [], { backend: list[0]?.backend }); // nothing to clip
   return noGrad(() => {
     const squares = withGrad.map((p) => {
       const sq = mul(p.grad!, p.grad!);
