@@ -3,10 +3,14 @@
 // library resolve as usual. Workers are ES modules (the Hamiltonian worker imports webgrad too).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { loadDigitsFile } from '../data/mnist.mjs';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
-export const pages = { index: 'index.html', autograd: 'autograd.html', hamiltonian: 'hamiltonian.html' };
+// The digits page fetches data/mnist-digits.bin (git-ignored): made from the `mnist` package if missing.
+loadDigitsFile();
+
+export const pages = { index: 'index.html', autograd: 'autograd.html', hamiltonian: 'hamiltonian.html', playground: 'playground.html', digits: 'digits.html' };
 
 export default defineConfig({
   root: here('.'),

@@ -65,6 +65,13 @@ fn sigmoid_f(x: f32) -> f32 {
   return 1.0 / (1.0 + exp(-x));
 }
 
+// erf to ~1e-7 (Abramowitz & Stegun 7.1.26; erfCpu in src/ops/elementwise.ts is the same form).
+fn erf_f(x: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.3275911 * abs(x));
+  let y = 1.0 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * exp(-x * x);
+  return select(-y, y, x >= 0.0);
+}
+
 // Flat invocation index of a 1-D dispatch folded into x and y (see groups1d in kernel.ts).
 fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * 256u;

@@ -38,3 +38,8 @@ export type { DualLevel } from './autograd/forward';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck';
 export { profile, type ProfileReport, type KernelProfile } from './profile';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck';
+
+// Training: layers and losses, optimizers, datasets.
+export * as nn from './nn/index';
+export * as optim from './optim/index';
+export * as data from './data/index';

@@ -12,6 +12,8 @@ import { mulberry32 } from '../src/ops/creation';
 import { noGrad } from '../src/autograd/node';
 import { forEachBackend } from './setup/backends';
 
+const F = wg.nn.functional;
+
 type Shape = number[];
 type Domain = 'any' | 'positive' | 'awayFromZero';
 
@@ -71,6 +73,17 @@ const OPS: OpCase[] = [
     },
   },
   { name: 'eigvalsh', shapes: () => [[3, 3]], f: ([a]) => wg.eigvalsh(a.matmul(a.transpose())) },
+  { name: 'nn: gelu, silu', shapes: same(1), f: ([x]) => F.gelu(x).add(F.silu(x)) },
+  { name: 'nn: linear', shapes: () => [[2, 3], [4, 3], [4]], f: ([x, w, b]) => F.linear(x, w, b).tanh() },
+  { name: 'nn: layerNorm', shapes: () => [[2, 5]], f: ([x]) => F.layerNorm(x, [5]).mul(x) },
+  {
+    name: 'nn: crossEntropy (label smoothing, per row)',
+    shapes: () => [[3, 4]],
+    f: ([x]) => F.crossEntropy(x.mul(3), [0, 3, 1], { labelSmoothing: 0.1, reduction: 'none' }),
+  },
+  { name: 'nn: crossEntropy (mean)', shapes: () => [[2, 5]], f: ([x]) => F.crossEntropy(x, [4, 2]) },
+  { name: 'nn: binaryCrossEntropyWithLogits', shapes: same(2), f: ([x, y]) => F.binaryCrossEntropyWithLogits(x.mul(2), y.sigmoid(), { reduction: 'none' }) },
+  { name: 'nn: mseLoss', shapes: same(2), f: ([x, y]) => F.mseLoss(x, y) },
 ];
 
 /** Deterministic values for a domain. */

@@ -1,4 +1,6 @@
 import type { Tensor } from '../tensor';
+import { fmt, WebgradError } from '../shape';
+import { hasActiveTangent } from './forward';
 import { BackwardFn, GradNode, isGradEnabled } from './node';
 
 /** Whether an op on these inputs must be recorded on the tape. */
@@ -20,6 +22,9 @@ export function record<T extends Tensor[]>(
   saved: readonly Tensor[] | (() => readonly Tensor[]),
   backward: BackwardFn,
 ): T {
+  // Ops declared as primitives meet here with every tangent level already handled; anything else would drop a tangent silently.
+  const dual = inputs.find(hasActiveTangent);
+  if (dual) throw new WebgradError(op, `has no forward-mode (JVP) rule: input of shape ${fmt(dual.shape)} carries a tangent`);
   if (!needsGrad(inputs)) return outputs;
   const edges = inputs.flatMap((t) => (t.node ? [t.node] : []));
   edges.forEach((n) => n.users++);

@@ -34,6 +34,15 @@ const sigmoidCpu = (x: number): number => 1 / (1 + Math.exp(-x));
 /** The tie-splitting mask of maximum/minimum: 1 where `win`, ½ on ties (torch's convention). */
 const tieMask = (win: Tensor, tie: Tensor): Tensor => add(win, mul(tie, 0.5));
 
+/** erf to ~1e-7 (Abramowitz & Stegun 7.1.26 has 1.5e-7; this is the same form as erf_f in common.wgsl). */
+export function erfCpu(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return x >= 0 ? y : -y;
+}
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
 export const UNARY = {
   neg: { wgsl: '-x', wgslGrad: '-g', cpu: (x) => -x, cpuGrad: (_x, _y, g) => -g, d: () => -1 },
   square: { wgsl: 'x * x', wgslGrad: '2.0 * x * g', cpu: (x) => x * x, cpuGrad: (x, _y, g) => 2 * x * g, d: (x) => mul(x, 2) },
@@ -51,6 +60,33 @@ export const UNARY = {
     d: (_x, y) => mul(y, sub(1, y)),
   },
   relu: { wgsl: 'max(x, 0.0)', wgslGrad: 'select(0.0, g, x > 0.0)', cpu: (x) => Math.max(x, 0), cpuGrad: (x, _y, g) => (x > 0 ? g : 0), d: (x) => gt(x, 0) },
+  /** erf, with d/dx = (2/√π)·e^{−x²}. */
+  erf: {
+    wgsl: 'erf_f(x)',
+    wgslGrad: 'g * 1.1283791670955126 * exp(-x * x)',
+    cpu: (x) => erfCpu(x),
+    cpuGrad: (x, _y, g) => g * (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x),
+    d: (x) => mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)),
+  },
+  /** GELU, exact form x·Φ(x) (torch's default); derivative Φ(x) + x·φ(x). */
+  gelu: {
+    wgsl: '0.5 * x * (1.0 + erf_f(x * 0.70710678118654752))',
+    wgslGrad: 'g * (0.5 * (1.0 + erf_f(x * 0.70710678118654752)) + x * 0.39894228040143268 * exp(-0.5 * x * x))',
+    cpu: (x) => 0.5 * x * (1 + erfCpu(x * SQRT1_2)),
+    cpuGrad: (x, _y, g) => g * (0.5 * (1 + erfCpu(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x)),
+    d: (x) => add(mul(add(erf(mul(x, SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI))),
+  },
+  /** SiLU (swish), x·σ(x); derivative σ(x)·(1 + x·(1 − σ(x))). */
+  silu: {
+    wgsl: 'x * sigmoid_f(x)',
+    wgslGrad: 'g * sigmoid_f(x) * (1.0 + x * (1.0 - sigmoid_f(x)))',
+    cpu: (x) => x * sigmoidCpu(x),
+    cpuGrad: (x, _y, g) => g * sigmoidCpu(x) * (1 + x * (1 - sigmoidCpu(x))),
+    d: (x) => {
+      const s = sigmoid(x);
+      return mul(s, add(mul(x, sub(1, s)), 1));
+    },
+  },
   abs: { wgsl: 'abs(x)', wgslGrad: 'g * sign(x)', cpu: Math.abs, cpuGrad: (x, _y, g) => g * Math.sign(x), d: (x) => sub(gt(x, 0), lt(x, 0)) },
   // Tensor-with-JS-number forms of the binary ops: the number travels in the uniform, not in a buffer.
   addScalar: { wgsl: 'x + p0', wgslGrad: 'g', cpu: (x, p0) => x + p0, cpuGrad: (_x, _y, g) => g, d: () => 1 },
@@ -167,6 +203,14 @@ export const BINARY = {
     cpu: Math.min,
     cpuGrad: [(a, b, g) => g * tieShare(a < b, a === b), (a, b, g) => g * tieShare(b < a, a === b)],
     d: [(a, b) => tieMask(lt(a, b), eq(a, b)), (a, b) => tieMask(lt(b, a), eq(a, b))],
+  },
+  /** Binary cross-entropy of logits a against targets b, max(a, 0) − a·b + log(1 + e^−|a|) (stable for any a). */
+  bceWithLogits: {
+    wgsl: 'max(a, 0.0) - a * b + log(1.0 + exp(-abs(a)))',
+    wgslGrad: ['g * (sigmoid_f(a) - b)', '-g * a'],
+    cpu: (a, b) => Math.max(a, 0) - a * b + Math.log1p(Math.exp(-Math.abs(a))),
+    cpuGrad: [(a, b, g) => g * (sigmoidCpu(a) - b), (a, _b, g) => -g * a],
+    d: [(a, b) => sub(sigmoid(a), b), (a) => neg(a)],
   },
   eq: compare('==', (a, b) => a === b),
   ne: compare('!=', (a, b) => a !== b),
@@ -463,6 +507,8 @@ export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 export const relu = (x: Tensor): Tensor => unary('relu', x);
 export const abs = (x: Tensor): Tensor => unary('abs', x);
+/** The error function (Abramowitz–Stegun form, ~1e-7). */
+export const erf = (x: Tensor): Tensor => unary('erf', x);
 
 /** Clamps to [min, max] (either may be omitted). */
 export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {

@@ -1,0 +1,69 @@
+// Learning-rate schedulers: StepLR and CosineAnnealingLR, like torch.optim.lr_scheduler (call step()
+// once per epoch, after the optimizer's step).
+import { WebgradError } from '../shape';
+import type { Optimizer } from './optimizer';
+
+export abstract class LRScheduler {
+  /** Epochs stepped so far. */
+  lastEpoch = 0;
+  readonly baseLr: number;
+
+  constructor(readonly optimizer: Optimizer) {
+    if (!optimizer || typeof optimizer.lr !== 'number') throw new WebgradError('optim.LRScheduler', 'expects an optimizer');
+    this.baseLr = optimizer.lr;
+  }
+
+  protected abstract lrAt(epoch: number): number;
+
+  /** Advances one epoch and sets the optimizer's learning rate. */
+  step(): void {
+    this.lastEpoch++;
+    this.optimizer.lr = this.lrAt(this.lastEpoch);
+  }
+
+  getLastLr(): number {
+    return this.optimizer.lr;
+  }
+
+  stateDict(): { lastEpoch: number; baseLr: number } {
+    return { lastEpoch: this.lastEpoch, baseLr: this.baseLr };
+  }
+}
+
+/** lr = baseLr · γ^⌊epoch / stepSize⌋. */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
+    super(optimizer);
+    const { stepSize, gamma = 0.1 } = options ?? {};
+    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new WebgradError('optim.StepLR', `stepSize must be a positive integer, got ${stepSize}`);
+    if (typeof gamma !== 'number' || !(gamma > 0)) throw new WebgradError('optim.StepLR', `gamma must be a positive number, got ${gamma}`);
+    this.stepSize = stepSize;
+    this.gamma = gamma;
+  }
+
+  protected lrAt(epoch: number): number {
+    return this.baseLr * this.gamma ** Math.floor(epoch / this.stepSize);
+  }
+}
+
+/** lr = ηmin + (baseLr − ηmin)·(1 + cos(π·epoch / tMax)) / 2 (torch's closed form, without restarts). */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+
+  constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
+    super(optimizer);
+    const { tMax, etaMin = 0 } = options ?? {};
+    if (!Number.isInteger(tMax) || tMax <= 0) throw new WebgradError('optim.CosineAnnealingLR', `tMax must be a positive integer, got ${tMax}`);
+    if (typeof etaMin !== 'number' || !(etaMin >= 0)) throw new WebgradError('optim.CosineAnnealingLR', `etaMin must be a number ≥ 0, got ${etaMin}`);
+    this.tMax = tMax;
+    this.etaMin = etaMin;
+  }
+
+  protected lrAt(epoch: number): number {
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
+  }
+}
