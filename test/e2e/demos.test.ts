@@ -16,8 +16,8 @@ if (!haveChromium && !inCI) console.log(`e2e demos: SKIPPED (${CHROMIUM} is miss
 // SwiftShader runs WebGPU on the CPU: an eigh at nx = 500 takes seconds in the browser.
 const TIMEOUT = 180_000;
 const WAIT = 150_000;
-/** d²E/dκ² in float32 through eigh at nx = 500 against float64 perturbation theory (values ~0.04). */
-const D2_TOL = 1e-3;
+/** d²E/dκ² in float32 through eigh at nx = 500 against float64 perturbation theory (issue 14: WebGPU within 2e-4). */
+const D2_TOL = 2e-4;
 
 let server: StaticServer;
 
