@@ -9,8 +9,8 @@ export interface JacobianTiming {
   forwardMs: number;
   reverseMs: number;
   runs: number;
-  /** Jacobians per timed run (small sizes repeat so that a run lasts well above the timer's resolution). */
-  reps: number;
+  /** Jacobians per timed run of each mode (small ones repeat so that a run lasts well above the timer's resolution). */
+  reps: { forward: number; reverse: number };
   /** What `jacobian(f, { mode: 'auto' })` does for n inputs and m outputs. */
   auto: 'forward' | 'reverse';
   /** max |J_fwd − J_rev| over the entries (float32 round-off). */
@@ -57,19 +57,23 @@ export async function timeJacobians(n: number, m: number, runs = 5, minRunMs = 5
     for (let k = 0; k < reps; k++) await jacobianValues(mode);
     return (performance.now() - t0) / reps;
   };
+  /** Doubles the repetitions until a run lasts `minRunMs` (at most 256). */
+  const calibrate = async (mode: 'forward' | 'reverse'): Promise<number> => {
+    let reps = 1;
+    while (reps < 256 && (await run(mode, reps)) * reps < minRunMs) reps *= 2;
+    return reps;
+  };
   try {
     // Warm-up (pipelines, pools), and the two Jacobians compared.
-    const t0 = performance.now();
     const jf = await jacobianValues('forward');
     const jr = await jacobianValues('reverse');
-    const warm = (performance.now() - t0) / 2;
     let maxDiff = 0;
     for (let i = 0; i < jf.length; i++) maxDiff = Math.max(maxDiff, Math.abs(jf[i] - jr[i]));
-    const reps = Math.min(50, Math.max(1, Math.ceil(minRunMs / Math.max(warm, 0.01))));
+    const reps = { forward: await calibrate('forward'), reverse: await calibrate('reverse') };
     const times = { forward: [] as number[], reverse: [] as number[] };
     for (let r = 0; r < runs; r++) {
       // Alternate which goes first, so neither mode always runs right after the other's garbage.
-      for (const mode of r % 2 ? (['reverse', 'forward'] as const) : (['forward', 'reverse'] as const)) times[mode].push(await run(mode, reps));
+      for (const mode of r % 2 ? (['reverse', 'forward'] as const) : (['forward', 'reverse'] as const)) times[mode].push(await run(mode, reps[mode]));
     }
     return { n, m, runs, reps, forwardMs: median(times.forward), reverseMs: median(times.reverse), auto: jacobianMode(n, m), maxDiff };
   } finally {

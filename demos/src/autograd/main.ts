@@ -71,7 +71,8 @@ const updateJacobian = latest(async ([n, m]: [number, number]) => {
   status.className = 'status busy';
   const t = await timeJacobians(n, m);
   $('#jac-runs').textContent = String(t.runs);
-  $('#jac-reps').textContent = t.reps > 1 ? ` (each run ${t.reps} Jacobians, timed together)` : '';
+  const { forward: rf, reverse: rr } = t.reps;
+  $('#jac-reps').textContent = rf > 1 || rr > 1 ? ` (a run: ${rf} forward or ${rr} reverse Jacobians, timed together)` : '';
   $('#jac-fwd-passes').textContent = `${n} JVPs`;
   $('#jac-rev-passes').textContent = `1 + ${m} VJPs`;
   setText('jac-fwd-ms', fineMs(t.forwardMs));
