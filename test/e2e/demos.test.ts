@@ -16,6 +16,8 @@ if (!haveChromium && !inCI) console.log(`e2e demos: SKIPPED (${CHROMIUM} is miss
 // SwiftShader runs WebGPU on the CPU: an eigh at nx = 500 takes seconds in the browser.
 const TIMEOUT = 180_000;
 const WAIT = 150_000;
+/** d²E/dκ² in float32 through eigh at nx = 500 against float64 perturbation theory (issue 14: WebGPU within 2e-4). */
+const D2_TOL = 2e-4;
 
 let server: StaticServer;
 
@@ -57,9 +59,12 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
 
       const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `demos-${mode}-${name}.png`), fullPage: true });
 
-      /** Opens a page, runs the checks, then asserts no console errors; a failure leaves a "-failed" screenshot. */
-      async function onPage(name: string, checks: (page: Page) => Promise<void>): Promise<void> {
-        const { page, errors } = await openPage(browser, `${server.url}/${name}.html`);
+      /**
+       * Opens a page (`file`.html, default `name`), runs the checks, then asserts no console errors; screenshots
+       * are named by `name`, and a failure leaves a "-failed" one.
+       */
+      async function onPage(name: string, checks: (page: Page) => Promise<void>, file = name): Promise<void> {
+        const { page, errors } = await openPage(browser, `${server.url}/${file}.html`);
         try {
           await checks(page);
           await shot(page, name);
@@ -89,6 +94,19 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
         }
       }
 
+      /** The tangents v̇ᵢ the diagram and the tangent trace table show, against `want` (by node index). */
+      async function expectTangents(page: Page, want: Record<string, number>): Promise<void> {
+        const rows = await page.locator('#tangent tr td.num').allTextContents();
+        const order = ['-1', '0', '1', '2', '3', '4', '5'];
+        expect(rows.length).toBe(order.length);
+        for (const [k, i] of order.entries()) {
+          const shown = (await page.textContent(`[data-testid="tangent-${i}"]`)) ?? '';
+          expect(shown).toMatch(/^v\u0307/);
+          expect(parseFloat(shown.split('= ')[1])).toBeCloseTo(want[i], 5);
+          expect(parseFloat(rows[k])).toBeCloseTo(want[i], 5);
+        }
+      }
+
       it('index page: links and backend badge', async () => {
         await onPage('index', async (page) => {
           await expectBadge(page);
@@ -107,6 +125,23 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
           // Adjoints of intermediates in the diagram: v̄₄ = 1 (the sum), v̄₃ = −1 (the product x₁x₂).
           expect(await page.textContent('[data-testid="adjoint-4"]')).toMatch(/= 1$/);
           expect(await page.textContent('[data-testid="adjoint-3"]')).toMatch(/= -1$/);
+          // The forward (dual-number) trace for the notes' seed (ẋ₁, ẋ₂) = (1, 0): v̇ᵢ = ∂vᵢ/∂x₁ at (2, 1).
+          // v̇₁ = v̇₋₁/v₋₁ = 1/2, v̇₂ = −sin v₀ · v̇₀ = 0, v̇₃ = v̇₋₁v₀ + v₋₁v̇₀ = 1, v̇₄ = v̇₁ + v̇₂, v̇₅ = v̇₄ − v̇₃.
+          await expectTangents(page, { '-1': 1, 0: 0, 1: 0.5, 2: 0, 3: 1, 4: 0.5, 5: -0.5 });
+          expect(await readNumber(page, 'jvp-value')).toBeCloseTo(-0.5, 6);
+          // Another seed, (ẋ₁, ẋ₂) = (0.5, −2), at the same point.
+          await page.fill('[data-testid="input-s1"]', '0.5');
+          await page.fill('[data-testid="input-s2"]', '-2');
+          await page.waitForSelector('[data-testid="tangent-trace"][data-seed="0.5,-2"]', { timeout: WAIT });
+          const [d1, d0] = [0.5, -2];
+          const t1 = d1 / 2;
+          const t2 = -Math.sin(1) * d0;
+          const t3 = d1 * 1 + 2 * d0;
+          await expectTangents(page, { '-1': d1, 0: d0, 1: t1, 2: t2, 3: t3, 4: t1 + t2, 5: t1 + t2 - t3 });
+          // v̇₅ is the directional derivative ∇f·ẋ, which the reverse pass's gradient gives too.
+          const directional = (0.5 - 1) * d1 + (-Math.sin(1) - 2) * d0;
+          expect(await readNumber(page, 'jvp-value')).toBeCloseTo(directional, 5);
+          expect(await readNumber(page, 'jvp-check')).toBeCloseTo(directional, 5);
           // torch.autograd examples: x² at 4 → x.grad = 8; log(sin x + tanh y²)/z at (1, 1, 1).
           expect(await readNumber(page, 'ex1-grad')).toBe(8);
           const s = Math.sin(1) + Math.tanh(1);
@@ -127,6 +162,41 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
           expect(await page.locator('#fd-plot canvas').count()).toBeGreaterThan(0);
           expect(await page.textContent('#fd-table')).toMatch(/best central difference/);
         });
+      }, TIMEOUT);
+
+      it('autograd page: jacfwd against jacrev, and what jacobian picks', async () => {
+        await onPage('autograd-jacobian', async (page) => {
+          await expectBadge(page);
+          /** Sets the two sliders and waits for the timings at those sizes. */
+          const sizes = async (n: number, m: number): Promise<void> => {
+            for (const [id, v] of [['jac-n', n], ['jac-m', m]] as const) {
+              await page.locator(`[data-testid="${id}"]`).evaluate((el: HTMLInputElement, value: string) => {
+                el.value = value;
+                el.dispatchEvent(new Event('input', { bubbles: true }));
+              }, String(v));
+            }
+            await page.waitForSelector(`[data-testid="jac-result"][data-n="${n}"][data-m="${m}"]`, { timeout: WAIT });
+          };
+          const check = async (mode: 'forward' | 'reverse'): Promise<void> => {
+            expect(await page.textContent('[data-testid="jac-fwd-ms"]')).toMatch(/^\d+(\.\d+)? ms$/);
+            expect(await page.textContent('[data-testid="jac-rev-ms"]')).toMatch(/^\d+(\.\d+)? ms$/);
+            expect(await readNumber(page, 'jac-fwd-ms')).toBeGreaterThan(0);
+            expect(await readNumber(page, 'jac-rev-ms')).toBeGreaterThan(0);
+            expect(await page.textContent('[data-testid="jac-auto"]')).toMatch(new RegExp(`^${mode} `));
+            expect(await page.textContent('[data-testid="jac-faster"]')).toMatch(/^(forward|reverse), ×\d/);
+            // Both modes build the same Jacobian.
+            expect(await readNumber(page, 'jac-diff')).toBeLessThan(1e-5);
+          };
+          // The page starts at n = 4 inputs, m = 32 outputs: fewer inputs, forward mode.
+          await page.waitForSelector('[data-testid="jac-result"][data-n="4"][data-m="32"]', { timeout: WAIT });
+          await check('forward');
+          await sizes(24, 3);
+          await check('reverse');
+          // A tie goes to forward mode.
+          await sizes(5, 5);
+          await check('forward');
+          expect(await page.textContent('[data-testid="jac-auto"]')).toMatch(/tie/);
+        }, 'autograd');
       }, TIMEOUT);
 
       // One page through several steps (each its own test and timeout: on SwiftShader every eigh at nx = 500
@@ -169,6 +239,12 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
             // dE/dκ by backward() through eigh, against the float64 Hellmann–Feynman reference.
             expect(Math.abs((await readNumber(page, 'de0')) - ref.dE0)).toBeLessThan(1e-3);
             expect(Math.abs((await readNumber(page, 'dgap')) - ref.dgap)).toBeLessThan(1e-3);
+            // d²/dκ² by forward over reverse through eigh (float32), against second-order perturbation theory in
+            // float64, which matches the issue's float64 values (double backward through torch.linalg.eigh).
+            expect(ref.d2E0).toBeCloseTo(-0.0386850796, 7);
+            expect(ref.d2gap).toBeCloseTo(-0.0144618349, 7);
+            expect(Math.abs((await readNumber(page, 'd2e0')) - ref.d2E0)).toBeLessThan(D2_TOL);
+            expect(Math.abs((await readNumber(page, 'd2gap')) - ref.d2gap)).toBeLessThan(D2_TOL);
             expect(await page.textContent('#t-total')).toMatch(/ms/);
           });
         }, TIMEOUT);
@@ -189,6 +265,8 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
             expect(Math.abs((await readNumber(page, 'gap')) - ref.gap)).toBeLessThan(2e-4);
             expect(Math.abs((await readNumber(page, 'de0')) - ref.dE0)).toBeLessThan(1e-3);
             expect(Math.abs((await readNumber(page, 'dgap')) - ref.dgap)).toBeLessThan(1e-3);
+            expect(Math.abs((await readNumber(page, 'd2e0')) - ref.d2E0)).toBeLessThan(D2_TOL);
+            expect(Math.abs((await readNumber(page, 'd2gap')) - ref.d2gap)).toBeLessThan(D2_TOL);
           });
         }, TIMEOUT);
 
@@ -202,6 +280,8 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
             expect(Math.abs((await readNumber(page, 'dgap-hf')) - ref.dgap)).toBeLessThan(1e-3);
             // Densities and curves drawn (uPlot canvases).
             expect(await page.locator('#plot-states canvas, #plot-e0 canvas, #plot-gap canvas').count()).toBe(3);
+            // The second-order Taylor parabola is one of the curves' series.
+            expect(await page.textContent('#plot-e0')).toMatch(/2nd-order Taylor/);
             await shot(page, 'hamiltonian');
           });
         }, TIMEOUT);

@@ -1,6 +1,7 @@
 // Float64 reference for the Hamiltonian page's numbers: the same discretisation as src/physics/hamiltonian.ts
 // (x = linspace(−L/2, L/2, nx), Δx = L/(nx − 1), −½ψ'' by second differences), diagonalised by the
-// float64 CPU reference eigensolver; derivatives by Hellmann–Feynman, dEₙ/dκ = Σᵢ ψₙ(xᵢ)² e^{−xᵢ²/2}.
+// float64 CPU reference eigensolver; derivatives by Hellmann–Feynman, dEₙ/dκ = Σᵢ ψₙ(xᵢ)² e^{−xᵢ²/2}, and
+// second-order perturbation theory, d²Eₙ/dκ² = 2 Σ_{m≠n} ⟨m|e^{−x²/2}|n⟩² / (Eₙ − Eₘ).
 import { eighReference } from '../../src/linalg/eighReference';
 
 export interface Reference {
@@ -8,6 +9,8 @@ export interface Reference {
   gap: number;
   dE0: number;
   dgap: number;
+  d2E0: number;
+  d2gap: number;
 }
 
 export function hamiltonianReference(kappa: number, L = 10, nx = 500): Reference {
@@ -27,6 +30,17 @@ export function hamiltonianReference(kappa: number, L = 10, nx = 500): Reference
     for (let i = 0; i < nx; i++) s += vectors[i * nx + n] ** 2 * bump[i];
     return s;
   };
+  const curvature = (n: number): number => {
+    let s = 0;
+    for (let m = 0; m < nx; m++) {
+      if (m === n) continue;
+      let c = 0;
+      for (let i = 0; i < nx; i++) c += vectors[i * nx + m] * bump[i] * vectors[i * nx + n];
+      s += (c * c) / (values[n] - values[m]);
+    }
+    return 2 * s;
+  };
   const [d0, d1] = [expect(0), expect(1)];
-  return { E0: values[0], gap: values[1] - values[0], dE0: d0, dgap: d1 - d0 };
+  const [c0, c1] = [curvature(0), curvature(1)];
+  return { E0: values[0], gap: values[1] - values[0], dE0: d0, dgap: d1 - d0, d2E0: c0, d2gap: c1 - c0 };
 }

@@ -1,12 +1,12 @@
-// The computational graph as an SVG diagram: one box per node with its definition, forward value vᵢ and
-// adjoint v̄ᵢ; arrows carry the local derivative ∂v_consumer/∂v_input.
+// The computational graph as an SVG diagram: one box per node with its definition, forward value vᵢ,
+// adjoint v̄ᵢ and tangent v̇ᵢ; arrows carry the local derivative ∂v_consumer/∂v_input.
 import { fmt } from '../format';
 import { definition, edges, NODES, OUTPUT, vname, type GraphNode, type Trace } from './graph';
 
 const NS = 'http://www.w3.org/2000/svg';
-const BOX = { w: 206, h: 82 };
+const BOX = { w: 206, h: 104 };
 const COL_X = (c: number): number => 14 + c * 268;
-const ROW_Y = (r: number): number => 14 + r * 116;
+const ROW_Y = (r: number): number => 14 + r * 138;
 export const VIEW = { w: COL_X(3) + BOX.w + 14, h: ROW_Y(2) + BOX.h + 34 };
 
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -18,8 +18,8 @@ function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, 
 
 const box = (n: GraphNode) => ({ x: COL_X(n.col), y: ROW_Y(n.row) });
 
-/** Draws the graph into `svg` (replacing what was there) with the values and adjoints of `trace`. */
-export function drawGraph(svg: SVGSVGElement, trace: Trace): void {
+/** Draws the graph into `svg` (replacing what was there) with the values and adjoints of `trace` and the tangents v̇ᵢ. */
+export function drawGraph(svg: SVGSVGElement, trace: Trace, tangents: Map<number, number>, seed: [number, number]): void {
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${VIEW.w} ${VIEW.h}`);
   const defs = el('defs', {});
@@ -56,11 +56,12 @@ export function drawGraph(svg: SVGSVGElement, trace: Trace): void {
     const v = trace.values.get(n.i)!;
     const a = trace.adjoints.get(n.i)!;
     g.append(el('text', { x: x + 12, y: y + 48, 'font-size': 14, fill: '#1f5fbf', 'font-family': 'var(--mono)', 'data-testid': `value-${n.i}` }, `${vname(n.i)} = ${fmt(v)}`));
-    g.append(el('text', { x: x + 12, y: y + 70, 'font-size': 14, fill: '#c2410c', 'font-family': 'var(--mono)', 'data-testid': `adjoint-${n.i}` }, `${vname(n.i, true)} = ${fmt(a)}`));
+    g.append(el('text', { x: x + 12, y: y + 70, 'font-size': 14, fill: '#c2410c', 'font-family': 'var(--mono)', 'data-testid': `adjoint-${n.i}` }, `${vname(n.i, 'bar')} = ${fmt(a)}`));
+    g.append(el('text', { x: x + 12, y: y + 92, 'font-size': 14, fill: '#15803d', 'font-family': 'var(--mono)', 'data-testid': `tangent-${n.i}` }, `${vname(n.i, 'dot')} = ${fmt(tangents.get(n.i)!)}`));
     svg.append(g);
   }
   svg.append(labelLayer);
 
   const out = box(byIndex.get(OUTPUT)!);
-  svg.append(el('text', { x: out.x + BOX.w / 2, y: out.y + BOX.h + 22, 'text-anchor': 'middle', 'font-size': 14, fill: '#475066' }, `f(x₁, x₂) = ${vname(OUTPUT)},  seed ${vname(OUTPUT, true)} = 1`));
+  svg.append(el('text', { x: out.x + BOX.w, y: out.y + BOX.h + 22, 'text-anchor': 'end', 'font-size': 14, fill: '#475066' }, `f(x₁, x₂) = ${vname(OUTPUT)},  seeds ${vname(OUTPUT, 'bar')} = 1, (ẋ₁, ẋ₂) = (${fmt(seed[0])}, ${fmt(seed[1])})`));
 }

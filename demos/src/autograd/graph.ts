@@ -1,7 +1,8 @@
 // The notes' computational graph of f(x₁, x₂) = ln x₁ + cos x₂ − x₁·x₂, as data: each node's op, inputs
-// and local derivatives. webgrad evaluates it (values from the tensors, adjoints from one backward pass);
-// a float64 copy in plain JS gives the exact reference for the finite-difference plot.
-import { add, cos, log, mul, sub, valueAndGrad, type Tensor } from 'webgrad';
+// and local derivatives. webgrad evaluates it (values from the tensors, adjoints from one backward pass,
+// tangents from one forward pass on dual tensors); a float64 copy in plain JS gives the exact reference for
+// the finite-difference plot.
+import { add, cos, dual, enterDualLevel, exitDualLevel, log, mul, sub, tensor, unpackDual, valueAndGrad, type Tensor } from 'webgrad';
 
 export type OpName = 'input' | 'ln' | 'cos' | 'mul' | 'add' | 'sub';
 
@@ -13,15 +14,17 @@ interface OpDef {
   partials(args: number[]): number[];
   /** The same partials as formulas in the argument names (edge labels). */
   partialLabels(args: string[]): string[];
+  /** The tangent rule v̇ = Σₖ ∂(op)/∂(argument k) · v̇ₖ as a formula in the arguments' and their tangents' names. */
+  tangentLabel(args: string[], dots: string[]): string;
   webgrad(args: Tensor[]): Tensor;
 }
 
 const OPS: Record<Exclude<OpName, 'input'>, OpDef> = {
-  ln: { expr: ([a]) => `ln ${a}`, f64: ([a]) => Math.log(a), partials: ([a]) => [1 / a], partialLabels: ([a]) => [`1/${a}`], webgrad: ([a]) => log(a) },
-  cos: { expr: ([a]) => `cos ${a}`, f64: ([a]) => Math.cos(a), partials: ([a]) => [-Math.sin(a)], partialLabels: ([a]) => [`−sin ${a}`], webgrad: ([a]) => cos(a) },
-  mul: { expr: ([a, b]) => `${a} · ${b}`, f64: ([a, b]) => a * b, partials: ([a, b]) => [b, a], partialLabels: ([a, b]) => [b, a], webgrad: ([a, b]) => mul(a, b) },
-  add: { expr: ([a, b]) => `${a} + ${b}`, f64: ([a, b]) => a + b, partials: () => [1, 1], partialLabels: () => ['1', '1'], webgrad: ([a, b]) => add(a, b) },
-  sub: { expr: ([a, b]) => `${a} − ${b}`, f64: ([a, b]) => a - b, partials: () => [1, -1], partialLabels: () => ['1', '−1'], webgrad: ([a, b]) => sub(a, b) },
+  ln: { expr: ([a]) => `ln ${a}`, f64: ([a]) => Math.log(a), partials: ([a]) => [1 / a], partialLabels: ([a]) => [`1/${a}`], tangentLabel: ([a], [da]) => `${da} / ${a}`, webgrad: ([a]) => log(a) },
+  cos: { expr: ([a]) => `cos ${a}`, f64: ([a]) => Math.cos(a), partials: ([a]) => [-Math.sin(a)], partialLabels: ([a]) => [`−sin ${a}`], tangentLabel: ([a], [da]) => `−sin ${a} · ${da}`, webgrad: ([a]) => cos(a) },
+  mul: { expr: ([a, b]) => `${a} · ${b}`, f64: ([a, b]) => a * b, partials: ([a, b]) => [b, a], partialLabels: ([a, b]) => [b, a], tangentLabel: ([a, b], [da, db]) => `${da} · ${b} + ${a} · ${db}`, webgrad: ([a, b]) => mul(a, b) },
+  add: { expr: ([a, b]) => `${a} + ${b}`, f64: ([a, b]) => a + b, partials: () => [1, 1], partialLabels: () => ['1', '1'], tangentLabel: (_, [da, db]) => `${da} + ${db}`, webgrad: ([a, b]) => add(a, b) },
+  sub: { expr: ([a, b]) => `${a} − ${b}`, f64: ([a, b]) => a - b, partials: () => [1, -1], partialLabels: () => ['1', '−1'], tangentLabel: (_, [da, db]) => `${da} − ${db}`, webgrad: ([a, b]) => sub(a, b) },
 };
 
 export interface GraphNode {
@@ -48,8 +51,9 @@ export const OUTPUT = 5;
 const INNER = NODES.filter((n) => n.op !== 'input');
 
 const SUB: Record<string, string> = { '-': '₋', 0: '₀', 1: '₁', 2: '₂', 3: '₃', 4: '₄', 5: '₅', 6: '₆', 7: '₇', 8: '₈', 9: '₉' };
-/** "v₋₁", "v₃", and with `bar` the adjoint "v̄₃". */
-export const vname = (i: number, bar = false): string => `v${bar ? '\u0304' : ''}${[...String(i)].map((c) => SUB[c]).join('')}`;
+/** "v₋₁", "v₃"; with `mark` 'bar' the adjoint "v̄₃", with 'dot' the tangent "v̇₃". */
+export const vname = (i: number, mark: '' | 'bar' | 'dot' = ''): string =>
+  `v${mark === 'dot' ? '\u0307' : mark === 'bar' ? '\u0304' : ''}${[...String(i)].map((c) => SUB[c]).join('')}`;
 
 export const node = (i: number): GraphNode => NODES.find((n) => n.i === i)!;
 
@@ -69,15 +73,23 @@ export function edges(): { from: number; to: number; label: string }[] {
 
 /** The adjoint recursion for node i as a formula: v̄ᵢ = Σ over consumers p of v̄ₚ · ∂vₚ/∂vᵢ. */
 export function adjointFormula(i: number): string {
-  if (i === OUTPUT) return `${vname(i, true)} = ∂f/∂${vname(i)} = 1`;
+  if (i === OUTPUT) return `${vname(i, 'bar')} = ∂f/∂${vname(i)} = 1`;
   const terms = edges()
     .filter((e) => e.from === i)
     .map((e) => {
-      if (e.label === '1') return vname(e.to, true);
-      if (e.label === '−1') return `−${vname(e.to, true)}`;
-      return `${vname(e.to, true)} · ${e.label.startsWith('−') || e.label.includes(' ') ? `(${e.label})` : e.label}`;
+      if (e.label === '1') return vname(e.to, 'bar');
+      if (e.label === '−1') return `−${vname(e.to, 'bar')}`;
+      return `${vname(e.to, 'bar')} · ${e.label.startsWith('−') || e.label.includes(' ') ? `(${e.label})` : e.label}`;
     });
-  return `${vname(i, true)} = ${terms.join(' + ').replace(/\+ −/g, '− ')}`;
+  return `${vname(i, 'bar')} = ${terms.join(' + ').replace(/\+ −/g, '− ')}`;
+}
+
+/** The tangent rule for node i as a formula: "v̇₃ = v̇₋₁ · v₀ + v₋₁ · v̇₀"; inputs "v̇₋₁ = ẋ₁". */
+export function tangentFormula(i: number): string {
+  const n = node(i);
+  if (n.op === 'input') return `${vname(i, 'dot')} = ${i === -1 ? 'ẋ₁' : 'ẋ₂'}`;
+  const rule = OPS[n.op].tangentLabel(n.inputs.map((k) => vname(k)), n.inputs.map((k) => vname(k, 'dot')));
+  return `${vname(i, 'dot')} = ${rule}`;
 }
 
 export interface Trace {
@@ -131,5 +143,35 @@ export async function traceWebgrad(x1: number, x2: number): Promise<Trace> {
     value.dispose();
     grads.forEach((g) => g.dispose());
     kept.forEach(([, t]) => t.dispose());
+  }
+}
+
+/**
+ * The forward (dual-number) trace on webgrad: x₁ + ẋ₁ε and x₂ + ẋ₂ε go in as dual tensors, the graph's ops
+ * run on them once, and each node's tangent v̇ᵢ (the directional derivative of vᵢ along ẋ) is read back
+ * from its tensor with `unpackDual`. v̇₅ is the JVP ∇f·ẋ.
+ */
+export async function tangentsWebgrad(x1: number, x2: number, seed: [number, number]): Promise<Map<number, number>> {
+  // An explicit level (not jvp's dualLevel) because the tangents are read back asynchronously.
+  const level = enterDualLevel();
+  const made: Tensor[] = [];
+  const keep = <T extends Tensor>(t: T): T => (made.push(t), t);
+  try {
+    const v = new Map<number, Tensor>([
+      [-1, keep(dual(keep(tensor(x1)), keep(tensor(seed[0]))))],
+      [0, keep(dual(keep(tensor(x2)), keep(tensor(seed[1]))))],
+    ]);
+    for (const n of INNER) v.set(n.i, keep(OPS[n.op as Exclude<OpName, 'input'>].webgrad(n.inputs.map((j) => v.get(j)!))));
+    const tangents = new Map<number, number>();
+    for (const [i, t] of v) {
+      const [primal, tangent] = unpackDual(t);
+      keep(primal);
+      // No tangent: vᵢ does not depend on the inputs along this seed (zero).
+      tangents.set(i, tangent ? await keep(tangent).item() : 0);
+    }
+    return tangents;
+  } finally {
+    exitDualLevel(level);
+    made.forEach((t) => t.dispose());
   }
 }

@@ -1,5 +1,6 @@
-// Autograd basics page: the notes' computational graph with values and adjoints from webgrad, the
-// torch.autograd examples run live, and finite-difference error against step size.
+// Autograd basics page: the notes' computational graph with values, adjoints and tangents from webgrad,
+// jacfwd against jacrev timed live, the torch.autograd examples run live, and finite-difference error
+// against step size.
 import { log, sin, tanh, tensor, type Tensor } from 'webgrad';
 import { startWebgrad } from '../backend';
 import { fmt, ms, sci } from '../format';
@@ -7,7 +8,8 @@ import { latest } from '../latest';
 import { Plot } from '../plot';
 import { drawGraph } from './diagram';
 import { best, fdErrors, STEPS } from './fd';
-import { adjointFormula, definition, f64, NODES, trace64, traceWebgrad, type Trace } from './graph';
+import { adjointFormula, definition, f64, NODES, tangentFormula, tangentsWebgrad, trace64, traceWebgrad, type Trace } from './graph';
+import { timeJacobians } from './jacobian';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => document.querySelector<T>(sel)!;
 const num = (id: string): number => Number($<HTMLInputElement>(`#${id}`).value);
@@ -15,7 +17,7 @@ const setText = (testid: string, text: string): void => void ($(`[data-testid="$
 
 // ---- 1 · the graph --------------------------------------------------------------------------------------
 
-function fillTraces(t: Trace): void {
+function fillTraces(t: Trace, tangents: Map<number, number>): void {
   const rows = (table: HTMLTableElement, items: [string, number][]): void => {
     table.replaceChildren(
       ...items.map(([label, v]) => {
@@ -31,26 +33,66 @@ function fillTraces(t: Trace): void {
     );
   };
   rows($<HTMLTableElement>('#primal'), NODES.map((n) => [definition(n), t.values.get(n.i)!]));
+  rows($<HTMLTableElement>('#tangent'), NODES.map((n) => [tangentFormula(n.i), tangents.get(n.i)!]));
   rows($<HTMLTableElement>('#adjoint'), [...NODES].reverse().map((n) => [adjointFormula(n.i), t.adjoints.get(n.i)!]));
 }
 
 let current: { x1: number; x2: number; trace: Trace } | null = null;
 
-const updateGraph = latest(async ([x1, x2]: [number, number]) => {
+const updateGraph = latest(async ([x1, x2, s1, s2]: [number, number, number, number]) => {
   const t0 = performance.now();
   const trace = await traceWebgrad(x1, x2);
-  const elapsed = performance.now() - t0;
-  drawGraph(document.querySelector<SVGSVGElement>('#graph')!, trace);
-  fillTraces(trace);
+  const t1 = performance.now();
+  const tangents = await tangentsWebgrad(x1, x2, [s1, s2]);
+  const t2 = performance.now();
+  drawGraph(document.querySelector<SVGSVGElement>('#graph')!, trace, tangents, [s1, s2]);
+  fillTraces(trace, tangents);
   setText('f-value', fmt(trace.values.get(5)!));
   setText('df-dx1', fmt(trace.adjoints.get(-1)!));
   setText('df-dx2', fmt(trace.adjoints.get(0)!));
-  $('#graph-status').textContent = `forward + backward + readback: ${ms(elapsed)}`;
+  setText('jvp-value', fmt(tangents.get(5)!));
+  setText('jvp-check', fmt(trace.adjoints.get(-1)! * s1 + trace.adjoints.get(0)! * s2));
+  const tangentEl = $('[data-testid="tangent-trace"]');
+  tangentEl.dataset.seed = `${s1},${s2}`;
+  tangentEl.dataset.x = `${x1},${x2}`;
+  $('#graph-status').textContent = `forward + backward + readback: ${ms(t1 - t0)}; forward on dual numbers + readback: ${ms(t2 - t1)}`;
   current = { x1, x2, trace };
   drawFd();
 });
 
-// ---- 2 · torch.autograd examples ------------------------------------------------------------------------
+// ---- 2 · forward or reverse? ----------------------------------------------------------------------------
+
+/** Milliseconds with three significant figures below 10 ms (small Jacobians take microseconds on the CPU). */
+const fineMs = (t: number): string => (t >= 10 ? ms(t) : `${t.toPrecision(3)} ms`);
+
+const updateJacobian = latest(async ([n, m]: [number, number]) => {
+  const status = $('#jac-status');
+  status.textContent = `timing n = ${n}, m = ${m}…`;
+  status.className = 'status busy';
+  const t = await timeJacobians(n, m);
+  $('#jac-runs').textContent = String(t.runs);
+  const { forward: rf, reverse: rr } = t.reps;
+  $('#jac-reps').textContent = rf > 1 || rr > 1 ? ` (a run: ${rf} forward or ${rr} reverse Jacobians, timed together)` : '';
+  $('#jac-fwd-passes').textContent = `${n} JVPs`;
+  $('#jac-rev-passes').textContent = `1 + ${m} VJPs`;
+  setText('jac-fwd-ms', fineMs(t.forwardMs));
+  setText('jac-rev-ms', fineMs(t.reverseMs));
+  const longest = Math.max(t.forwardMs, t.reverseMs);
+  $('#jac-fwd-bar').style.width = `${(100 * t.forwardMs) / longest}%`;
+  $('#jac-rev-bar').style.width = `${(100 * t.reverseMs) / longest}%`;
+  const why = n === m ? 'n = m: a tie goes to forward' : n < m ? `n = ${n} < m = ${m}` : `n = ${n} > m = ${m}`;
+  setText('jac-auto', `${t.auto} (${why})`);
+  const faster = t.forwardMs <= t.reverseMs ? 'forward' : 'reverse';
+  setText('jac-faster', `${faster}, ×${(Math.max(t.forwardMs, t.reverseMs) / Math.min(t.forwardMs, t.reverseMs)).toFixed(2)}`);
+  setText('jac-diff', t.maxDiff === 0 ? '0' : sci(t.maxDiff));
+  const result = $('[data-testid="jac-result"]');
+  result.dataset.n = String(n);
+  result.dataset.m = String(m);
+  status.textContent = `J is ${m} × ${n}`;
+  status.className = 'status idle';
+});
+
+// ---- 3 · torch.autograd examples ------------------------------------------------------------------------
 
 const EX1 = (x: number): string =>
   `const x = tensor([${x}], { requiresGrad: true });\nconst y = x.pow(2);\ny.backward();\nconsole.log(await x.grad.data());`;
@@ -83,7 +125,7 @@ async function example2([xv, yv, zv]: [number, number, number]): Promise<void> {
   [x, y, z, g].forEach((t) => t.dispose());
 }
 
-// ---- 3 · finite differences ------------------------------------------------------------------------------
+// ---- 4 · finite differences ------------------------------------------------------------------------------
 
 const fdPlot = new Plot($('#fd-plot'), {
   xLabel: 'step size h',
@@ -150,15 +192,22 @@ async function main(): Promise<void> {
   await startWebgrad();
   const run1 = latest(example1);
   const run2 = latest(example2);
-  const graphInputs = (): [number, number] => [num('x1'), num('x2')];
-  $('#x1').addEventListener('input', () => updateGraph(graphInputs()));
-  $('#x2').addEventListener('input', () => updateGraph(graphInputs()));
+  const graphInputs = (): [number, number, number, number] => [num('x1'), num('x2'), num('s1'), num('s2')];
+  for (const id of ['x1', 'x2', 's1', 's2']) $(`#${id}`).addEventListener('input', () => updateGraph(graphInputs()));
+  const sizes = (): [number, number] => [num('jac-n'), num('jac-m')];
+  for (const id of ['jac-n', 'jac-m']) {
+    $(`#${id}`).addEventListener('input', () => {
+      $(`#${id}-value`).textContent = String(num(id));
+      updateJacobian(sizes());
+    });
+  }
   $('#ex1-x').addEventListener('input', () => run1(num('ex1-x')));
   for (const id of ['ex2-x', 'ex2-y', 'ex2-z']) $(`#${id}`).addEventListener('input', () => run2([num('ex2-x'), num('ex2-y'), num('ex2-z')]));
   $('#fd-wrt').addEventListener('change', drawFd);
   updateGraph(graphInputs());
   run1(num('ex1-x'));
   run2([num('ex2-x'), num('ex2-y'), num('ex2-z')]);
+  updateJacobian(sizes());
 }
 
 main().catch((e) => console.error(e));

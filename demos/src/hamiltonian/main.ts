@@ -183,6 +183,8 @@ function showState(s: StateResult): void {
   byTestId('gap').textContent = fmt(s.gap);
   byTestId('de0').textContent = fmt(s.dE0);
   byTestId('dgap').textContent = fmt(s.dgap);
+  byTestId('d2e0').textContent = fmt(s.d2E0);
+  byTestId('d2gap').textContent = fmt(s.d2gap);
   byTestId('de0-hf').textContent = fmt(s.hfE0);
   byTestId('dgap-hf').textContent = fmt(s.hfGap);
   $('#t-forward').textContent = ms(s.ms.forward);
@@ -213,8 +215,9 @@ const curvePlot = (id: string, title: string, y: string): Plot =>
     height: 300,
     xRange: () => [CURVE_KAPPAS_MIN, CURVE_KAPPAS_MAX],
     series: [
-      { label: y, stroke: '#2f5fd0', points: true },
+      { label: y, stroke: '#2f5fd0', points: true, spanGaps: true },
       { label: 'tangent by backward()', stroke: '#c2410c', width: 2.5, spanGaps: true },
+      { label: '2nd-order Taylor (d²/dκ² by forward over reverse)', stroke: '#7e22ce', width: 2, dash: [2, 3], spanGaps: true },
       { label: 'central FD slope', stroke: '#1d2433', width: 1.5, dash: [5, 4], spanGaps: true },
       { label: 'current κ', stroke: '#c2410c', pointsOnly: true },
     ],
@@ -222,6 +225,13 @@ const curvePlot = (id: string, title: string, y: string): Plot =>
 
 const e0Plot = curvePlot('plot-e0', 'Ground-state energy E₀(κ)', 'E₀');
 const gapPlot = curvePlot('plot-gap', 'Gap E₁(κ) − E₀(κ)', 'E₁ − E₀');
+
+/** The Taylor parabola y + y′(k − κ) + ½y″(k − κ)² over κ ± 2 clipped to the curve's range. */
+function parabola(kappa: number, y: number, slope: number, curvature: number): [number[], number[]] {
+  const [lo, hi] = [Math.max(CURVE_KAPPAS_MIN, kappa - 2), Math.min(CURVE_KAPPAS_MAX, kappa + 2)];
+  const xs = Array.from({ length: 33 }, (_, i) => lo + ((hi - lo) * i) / 32);
+  return [xs, xs.map((x) => y + slope * (x - kappa) + 0.5 * curvature * (x - kappa) ** 2)];
+}
 
 /** A line through (κ, y) with slope `slope`, over κ ± 1 clipped to the curve's range. */
 function line(kappa: number, y: number, slope: number): [number[], number[]] {
@@ -232,18 +242,19 @@ function line(kappa: number, y: number, slope: number): [number[], number[]] {
 function drawCurves(): void {
   const ks = CURVE_KAPPAS.filter((k) => curve.has(k));
   const same = shown && gridKey(shown.grid) === curveGrid;
-  for (const [plot, pick, slope, fdSlope] of [
-    [e0Plot, (p: { E0: number; gap: number }) => p.E0, shown?.dE0, fd?.dE0],
-    [gapPlot, (p: { E0: number; gap: number }) => p.gap, shown?.dgap, fd?.dgap],
+  for (const [plot, pick, slope, curvature, fdSlope] of [
+    [e0Plot, (p: { E0: number; gap: number }) => p.E0, shown?.dE0, shown?.d2E0, fd?.dE0],
+    [gapPlot, (p: { E0: number; gap: number }) => p.gap, shown?.dgap, shown?.d2gap, fd?.dgap],
   ] as const) {
     const curves: [number[], number[]][] = [[ks, ks.map((k) => pick(curve.get(k)!))]];
     if (shown && same) {
       const y = pick(shown);
       curves.push(line(shown.kappa, y, slope!));
+      curves.push(parabola(shown.kappa, y, slope!, curvature!));
       curves.push(fd && fd.kappa === shown.kappa && fd.grid === curveGrid ? line(shown.kappa, y, fdSlope!) : [[], []]);
       curves.push([[shown.kappa], [y]]);
     } else {
-      curves.push([[], []], [[], []], [[], []]);
+      curves.push([[], []], [[], []], [[], []], [[], []]);
     }
     const [x, ys] = align(curves);
     plot.set(x, ys);

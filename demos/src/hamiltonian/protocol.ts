@@ -25,6 +25,9 @@ export interface StateResult {
   /** dE0/dκ and d(gap)/dκ by backward() through eigh (two reverse passes over one forward). */
   dE0: number;
   dgap: number;
+  /** d²E0/dκ² and d²(gap)/dκ²: the tangents of those gradients, κ a dual number (forward over reverse). */
+  d2E0: number;
+  d2gap: number;
   /** The same derivatives by Hellmann–Feynman, ⟨ψ|e^{−x²/2}|ψ⟩, from the eigenvectors. */
   hfE0: number;
   hfGap: number;

@@ -1,6 +1,9 @@
 // The Hamiltonian page's worker: webgrad runs here (navigator.gpu exists in workers), so eigh at nx = 500
 // never blocks the page. One request at a time; the page sends only the newest κ.
-import { eigvalsh, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, memory, noGrad, slice, tensor, Tensor } from 'webgrad';
+import {
+  dual, eigvalsh, enterDualLevel, exitDualLevel, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, memory, noGrad, slice, tensor, Tensor,
+  unpackDual, type HamiltonianSpectrum,
+} from 'webgrad';
 import type { EnergiesResult, Request, Response, StateResult } from './protocol';
 
 interface WorkerScope {
@@ -14,19 +17,37 @@ function disposeAll(...objects: object[]): void {
   for (const o of objects) for (const v of Object.values(o)) if (v instanceof Tensor) v.dispose();
 }
 
+/**
+ * The gradient that `y.backward()` accumulates into κ, and its tangent: with κ a dual number κ + ε the
+ * reverse pass carries tangents, so these are dy/dκ and d²y/dκ² (forward over reverse, as the CLI does).
+ */
+async function derivatives(y: Tensor, kappa: Tensor, retainGraph: boolean): Promise<[number, number]> {
+  y.backward({ retainGraph });
+  const [first, second] = unpackDual(kappa.grad!);
+  const values = await Promise.all([first.item(), second ? second.item() : 0]);
+  [first, second].forEach((t) => t?.dispose());
+  kappa.zeroGrad();
+  return values;
+}
+
 async function state(req: Extract<Request, { type: 'state' }>): Promise<StateResult> {
   const t0 = performance.now();
   const kappa = tensor(req.kappa, { requiresGrad: true });
-  const s = hamiltonianSpectrum({ kappa, L: req.L, nx: req.nx });
-  const E0 = await s.E0.item();
-  const t1 = performance.now();
-  // Both derivatives from the one eigh: keep the graph for the second reverse pass.
-  s.E0.backward({ retainGraph: true });
-  const gE0 = kappa.grad!;
-  kappa.grad = null;
-  s.gap.backward();
-  const gGap = kappa.grad!;
-  const [dE0, dgap] = [await gE0.item(), await gGap.item()];
+  const one = tensor(1);
+  // A dual level of our own, held across the readbacks; closing it drops the spectrum's tangents.
+  const level = enterDualLevel();
+  let s: HamiltonianSpectrum;
+  let E0: number, t1: number, dE0: number, d2E0: number, dgap: number, d2gap: number;
+  try {
+    s = hamiltonianSpectrum({ kappa: dual(kappa, one), L: req.L, nx: req.nx });
+    E0 = await s.E0.item();
+    t1 = performance.now();
+    // Both derivatives from the one eigh: keep the graph for the second reverse pass.
+    [dE0, d2E0] = await derivatives(s.E0, kappa, true);
+    [dgap, d2gap] = await derivatives(s.gap, kappa, false);
+  } finally {
+    exitDualLevel(level);
+  }
   const t2 = performance.now();
   const k = Math.min(req.states, req.nx);
   const hf = hellmannFeynman(s);
@@ -41,7 +62,7 @@ async function state(req: Extract<Request, { type: 'state' }>): Promise<StateRes
   ]);
   const densities = new Float32Array(k * req.nx);
   for (let n = 0; n < k; n++) for (let i = 0; i < req.nx; i++) densities[n * req.nx + i] = vectors[i * k + n] ** 2 / s.dx;
-  disposeAll(s, hf, { kappa, gE0, gGap, lowest });
+  disposeAll(s, hf, { kappa, one, lowest });
   const t3 = performance.now();
   return {
     type: 'state',
@@ -53,6 +74,8 @@ async function state(req: Extract<Request, { type: 'state' }>): Promise<StateRes
     gap: energies[1] - energies[0],
     dE0,
     dgap,
+    d2E0,
+    d2gap,
     hfE0,
     hfGap,
     x,
