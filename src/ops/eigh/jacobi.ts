@@ -123,22 +123,26 @@ export function blockRuns(hk: number, run: number): Uint32Array {
  * Sizes and settings baked into the Jacobi kernels of padded size m and launch shape `l` (one pipeline set
  * per pair, no uniform).
  */
+/** blockRuns(m / B, l.blockRun)'s length, without building it. */
+const runCount = (m: number, l: JacobiLaunch): number => {
+  let runs = 0;
+  for (let p = 1; p < m / B; p++) runs += Math.ceil(p / l.blockRun);
+  return runs;
+};
 const sizes = (m: number, l: JacobiLaunch) => {
   const [K, HK] = [m / G, m / B];
-  let runs = 0; // blockRuns(HK, l.blockRun)'s length, without building it
-  for (let p = 1; p < HK; p++) runs += Math.ceil(p / l.blockRun);
-  const [bx, by] = groups1d(runs, l.blockWg);
+  const runs = runCount(m, l);
   return {
     M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
     TOL: JACOBI_TOL, RANKED, MAX_STEPS: MAX_SWEEPS * (K - 1),
   };
 };
 /** Workgroups of the solve, block and rank dispatches at padded size m. */
-const stepGroups = (m: number, l: JacobiLaunch) => {
-  let runs = 0;
-  for (let p = 1; p < m / B; p++) runs += Math.ceil(p / l.blockRun);
-  return { solve: [Math.ceil(m / B / l.solveWg)], block: groups1d(runs, l.blockWg), rank: [Math.ceil(m / G / l.rankWg)] };
-};
+const stepGroups = (m: number, l: JacobiLaunch) => ({
+  solve: [Math.ceil(m / B / l.solveWg)],
+  block: groups1d(runCount(m, l), l.blockWg),
+  rank: [Math.ceil(m / G / l.rankWg)],
+});
 /** A launch shape as a key part ("4.8.16.4"). */
 const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.rankWg, l.matchWg, tridiagonalLaunchKey(l.tri)].join('.');
 const jacobi = (
