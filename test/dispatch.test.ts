@@ -23,6 +23,30 @@ describe.skipIf(!webgpuInfo.available)('webgpu: eigh dispatches', () => {
   });
   afterAll(() => restore());
 
+  it('while eigh encodes its chunks, later calls (ops, uploads, another eigh) keep their order', async () => {
+    const m = 40;
+    const [d1, d2] = [Float32Array.from(randomSymmetric(m, 7)), Float32Array.from(randomSymmetric(m, 8))];
+    const alone = async (d: Float32Array): Promise<number[]> => {
+      const [w, v] = eigh(tensor(d, { shape: [m, m] }));
+      const values = Array.from(await w.data());
+      w.dispose();
+      v.dispose();
+      return values;
+    };
+    const [want1, want2] = [await alone(d1), await alone(d2)];
+    const [a, b] = [tensor(d1, { shape: [m, m] }), tensor(d2, { shape: [m, m] })];
+    await Promise.all([a.data(), b.data()]);
+    const [w2, v2] = eigh(b); // its chunks are encoded while what follows is called
+    const [w1, v1] = eigh(a); // waits behind the first run
+    b.dispose();
+    const junk = Array.from({ length: 8 }, () => tensor(new Float32Array(m * m).fill(1e6), { shape: [m, m] }));
+    const y = w2.mul(2);
+    expect(Array.from(await y.data())).toEqual(want2.map((x) => 2 * x));
+    expect(Array.from(await w2.data())).toEqual(want2);
+    expect(Array.from(await w1.data())).toEqual(want1);
+    for (const t of [a, w1, v1, w2, v2, y, ...junk]) t.dispose();
+  });
+
   const n = 500;
   const cases: [string, () => Tensor][] = [
     ['random', () => tensor(Float32Array.from(randomSymmetric(n, 1)), { shape: [n, n] })],

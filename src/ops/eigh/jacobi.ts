@@ -123,22 +123,26 @@ export function blockRuns(hk: number, run: number): Uint32Array {
  * Sizes and settings baked into the Jacobi kernels of padded size m and launch shape `l` (one pipeline set
  * per pair, no uniform).
  */
+/** blockRuns(m / B, l.blockRun)'s length, without building it. */
+const runCount = (m: number, l: JacobiLaunch): number => {
+  let runs = 0;
+  for (let p = 1; p < m / B; p++) runs += Math.ceil(p / l.blockRun);
+  return runs;
+};
 const sizes = (m: number, l: JacobiLaunch) => {
   const [K, HK] = [m / G, m / B];
-  let runs = 0; // blockRuns(HK, l.blockRun)'s length, without building it
-  for (let p = 1; p < HK; p++) runs += Math.ceil(p / l.blockRun);
-  const [bx, by] = groups1d(runs, l.blockWg);
+  const runs = runCount(m, l);
   return {
     M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
     TOL: JACOBI_TOL, RANKED, MAX_STEPS: MAX_SWEEPS * (K - 1),
   };
 };
 /** Workgroups of the solve, block and rank dispatches at padded size m. */
-const stepGroups = (m: number, l: JacobiLaunch) => {
-  let runs = 0;
-  for (let p = 1; p < m / B; p++) runs += Math.ceil(p / l.blockRun);
-  return { solve: [Math.ceil(m / B / l.solveWg)], block: groups1d(runs, l.blockWg), rank: [Math.ceil(m / G / l.rankWg)] };
-};
+const stepGroups = (m: number, l: JacobiLaunch) => ({
+  solve: [Math.ceil(m / B / l.solveWg)],
+  block: groups1d(runCount(m, l), l.blockWg),
+  rank: [Math.ceil(m / G / l.rankWg)],
+});
 /** A launch shape as a key part ("4.8.16.4"). */
 const launchKey = (l: JacobiLaunch): string => [l.solveWg, l.blockRun, l.blockWg, l.rankWg, l.matchWg, tridiagonalLaunchKey(l.tri)].join('.');
 const jacobi = (
@@ -354,28 +358,45 @@ async function runJacobi(r: JacobiRun, own: <T>(f: () => T) => T): Promise<void>
   const chunk = chunkSteps(ws.steps, launch);
   const before = gpu.stats.dispatches;
   const stats = { stepsEncoded: 0, chunks: 0, readbacks: 0 };
+  // The two staging buffers take turns; one is copied into again only once its last read has resolved
+  // (normally long since: it is two copies back), so no matrix of the batch waits for the one before.
+  const reads: (Promise<Uint32Array> | null)[] = [null, null];
+  let turn = 0;
+  const nextStaging = async (): Promise<number> => {
+    const k = turn;
+    turn ^= 1;
+    await reads[k];
+    return k;
+  };
+  const read = (k: number): Promise<Uint32Array> => {
+    stats.readbacks++;
+    const words = readWords(ws.staging[k]);
+    words.catch(() => {}); // awaited later; a failure (device lost) must not go unhandled meanwhile
+    return (reads[k] = words);
+  };
+  const init = (b: number): void => gpu.run(initKernel(), [r.input, ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
   for (let b = 0; b < r.batch; b++) {
     let reducing = false;
     if (tri) {
+      const k = await nextStaging();
       own(() => {
-        gpu.run(initKernel(), [r.input, ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
+        init(b);
         encodePlan(gpu, tri);
-        gpu.copy(tri.state, ws.staging[0], 4, ON_OFFSET, 0);
+        gpu.copy(tri.state, ws.staging[k], 4, ON_OFFSET, 0);
         gpu.flush();
       });
-      reducing = (await readWords(ws.staging[0]))[0] !== 0;
-      stats.readbacks++;
+      reducing = (await read(k))[0] !== 0;
     }
-    // Chunk c's status is read while chunk c + 1 runs; `pending` is the last chunk's read.
-    let pending: Promise<Uint32Array> | null = null;
+    // Chunk c's status is read while chunk c + 1 runs; `last` is the previous chunk's read.
+    let last: Promise<Uint32Array> | null = null;
     let encoded = 0;
     while (encoded < maxSteps) {
       const steps = Math.min(chunk, maxSteps - encoded);
-      const staging = ws.staging[stats.chunks % 2];
+      const k = await nextStaging();
       own(() => {
         if (encoded === 0) {
           if (tri) encodeTridiagonal(gpu, tri, reducing);
-          else gpu.run(initKernel(), [r.input, ws.a, ws.v], uniformWords([n, m, b * n * n, 0]), groups1d(m * m));
+          else init(b);
           gpu.encode(ws.weightsKernel, ws.weights, groups1d((m / G) ** 2, 64));
           gpu.encode(ws.rankKernel, ws.rank, groups.rank);
         }
@@ -385,16 +406,14 @@ async function runJacobi(r: JacobiRun, own: <T>(f: () => T) => T): Promise<void>
           gpu.encode(ws.blockKernel, ws.block, groups.block);
           gpu.encode(ws.rankKernel, ws.rank, groups.rank); // the next step's
         }
-        gpu.copy(ws.ctl, staging, 16);
+        gpu.copy(ws.ctl, ws.staging[k], 16);
         gpu.flush();
       });
       encoded += steps;
       stats.chunks++;
-      stats.readbacks++;
-      const last = pending;
-      pending = readWords(staging);
-      pending.catch(() => {}); // awaited below; a failure (device lost) must not go unhandled meanwhile
-      if (last && (await last)[3] !== 0) break;
+      const previous = last;
+      last = read(k);
+      if (previous && (await previous)[3] !== 0) break;
     }
     stats.stepsEncoded += encoded;
     own(() => {
@@ -407,8 +426,8 @@ async function runJacobi(r: JacobiRun, own: <T>(f: () => T) => T): Promise<void>
       gpu.run(collectKernel(), [ws.v, ws.ctl, r.unordered, r.status], uniformWords([n, m, b * n * n, b]), [Math.ceil(n / 64)]);
       gpu.flush();
     });
-    if (pending) await pending; // its buffer is mapped again by the next matrix
   }
+  await Promise.all(reads); // the staging buffers unmapped for the next eigh
   Object.assign(jacobiStats, stats, { dispatches: gpu.stats.dispatches - before });
 }
 
