@@ -5,6 +5,7 @@ import { add } from './elementwise';
 import { bilinearJvp, bind1, primitive, Primitive } from '../autograd/primitive';
 import { broadcastStrides, collapseDims, fmt, packDims, Shape, sizeOf, WebgradError } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
+import type { GpuKernel } from '../backend/webgpu/kernel';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { reshape } from './shape';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
@@ -100,16 +101,23 @@ function registerBlock({ rm, rn }: MatmulTiling): Record<string, string> {
   };
 }
 
+const matmulKernels = new Map<string, GpuKernel>();
+
 function gpuProduct(a: Tensor, b: Tensor, out: Tensor, p: Product): void {
   const gpu = asWebGPU(a.backend);
   const t = tilingFor(gpu.cpuDriver, p.m, p.n);
   const trans = `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}`;
   const key = `matmul:${t.tm}x${t.tn}x${t.tk}:${t.rm}x${t.rn}:${trans}`;
-  const values = {
-    TM: t.tm, TN: t.tn, TK: t.tk, RM: t.rm, WGX: t.tn / t.rn, WGY: t.tm / t.rm,
-    TRANS_A: String(p.transA), TRANS_B: String(p.transB), ...registerBlock(t),
-  };
-  const kernel = gpuKernel(key, matmulWgsl, values, [2, 1]);
+  let kernel = matmulKernels.get(key);
+  if (!kernel) {
+    // The unrolled body is built once per tiling, not per call (string building cost ~100 µs).
+    const values = {
+      TM: t.tm, TN: t.tn, TK: t.tk, RM: t.rm, WGX: t.tn / t.rn, WGY: t.tm / t.rm,
+      TRANS_A: String(p.transA), TRANS_B: String(p.transB), ...registerBlock(t),
+    };
+    kernel = gpuKernel(key, matmulWgsl, values, [2, 1]);
+    matmulKernels.set(key, kernel);
+  }
   const buffers = [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)];
   const dims = packDims('matmul', [p.batch, p.aStrides, p.bStrides]);
   const groups = [Math.ceil(p.n / t.tn), Math.ceil(p.m / t.tm), sizeOf(p.batch)];
