@@ -7,7 +7,7 @@ import { df64Library, joinDf, splitDf } from '../src/ops/eighTridiagonal/df64';
 import { mulberry32 } from '../src/ops/creation';
 import { webgpuInfo } from './setup/backends';
 
-const OPS = ['two_sum', 'two_prod', 'df_add', 'df_sub', 'df_mul', 'df_div'] as const;
+const OPS = ['two_sum', 'two_prod', 'df_add', 'df_sub', 'df_mul', 'df_div', 'df_div(1, b)'] as const;
 
 const kernelCode = (fma: boolean): string => `${df64Library(fma)}
 @group(0) @binding(0) var<storage, read> a: array<vec2f>;
@@ -19,12 +19,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (i >= arrayLength(&a)) { return; }
   let x = a[i];
   let y = b[i];
-  out[6u * i] = two_sum(x.x, y.x);
-  out[6u * i + 1u] = two_prod(x.x, y.x);
-  out[6u * i + 2u] = df_add(x, y);
-  out[6u * i + 3u] = df_sub(x, y);
-  out[6u * i + 4u] = df_mul(x, y);
-  out[6u * i + 5u] = df_div(x, y);
+  out[7u * i] = two_sum(x.x, y.x);
+  out[7u * i + 1u] = two_prod(x.x, y.x);
+  out[7u * i + 2u] = df_add(x, y);
+  out[7u * i + 3u] = df_sub(x, y);
+  out[7u * i + 4u] = df_mul(x, y);
+  out[7u * i + 5u] = df_div(x, y);
+  out[7u * i + 6u] = df_div(df(1.0), y);
 }`;
 
 /** Random float64 values of random sign over `decades` decades, as double-float pairs. */
@@ -38,9 +39,9 @@ async function runOnDevice(fma: boolean, a: Float32Array, b: Float32Array): Prom
   const device = gpu.device;
   const kernel = { key: `test:df64:${fma}`, code: kernelCode(fma), inputs: 2, outputs: 1, uniform: false };
   const [ga, gb] = [gpu.upload(a), gpu.upload(b)];
-  const out = gpu.alloc(6 * a.length);
+  const out = gpu.alloc(7 * a.length);
   gpu.run(kernel, [ga.payload, gb.payload, out.payload], null, [Math.ceil(a.length / 2 / 64)]);
-  const data = await gpu.read(out, 6 * a.length);
+  const data = await gpu.read(out, 7 * a.length);
   for (const s of [ga, gb, out]) s.release();
   void device;
   return data;
@@ -63,9 +64,9 @@ describe.skipIf(!webgpuInfo.available)('double-float primitives on WebGPU', () =
     const worst: Record<string, number> = Object.fromEntries(OPS.map((o) => [o, 0]));
     for (let i = 0; i < n; i++) {
       const [ah, bh] = [a[2 * i], b[2 * i]];
-      const exact = [ah + bh, ah * bh, A[i] + B[i], A[i] - B[i], A[i] * B[i], A[i] / B[i]];
+      const exact = [ah + bh, ah * bh, A[i] + B[i], A[i] - B[i], A[i] * B[i], A[i] / B[i], 1 / B[i]];
       OPS.forEach((op, k) => {
-        const got = out[12 * i + 2 * k] + out[12 * i + 2 * k + 1];
+        const got = out[14 * i + 2 * k] + out[14 * i + 2 * k + 1];
         const err = Math.abs(got - exact[k]);
         const scaled = k < 2 ? err : err / (2 ** -48 * Math.max(Math.abs(exact[k]), Math.abs(A[i]) * 2 ** -20, 1e-300));
         worst[op] = Math.max(worst[op], scaled);
@@ -81,6 +82,9 @@ describe.skipIf(!webgpuInfo.available)('double-float primitives on WebGPU', () =
     expect(worst.two_prod).toBe(0);
     for (const op of ['df_add', 'df_sub', 'df_mul']) expect(worst[op], op).toBeLessThan(8);
     expect(worst.df_div).toBeLessThan(32);
+    // A reciprocal through df_div with a constant 1: SwiftShader folds b·(1/b) to 1 here, which leaves only
+    // float32 accuracy; the kernels never divide a constant by a df value for this reason.
+    console.log(`df64: df_div(1, b) worst error ${worst['df_div(1, b)']} × 2⁻⁴⁸ on ${webgpuInfo.adapter}`);
   });
 
   it('reports whether fma fuses on this adapter (two_prod through fma exact, or not)', async () => {

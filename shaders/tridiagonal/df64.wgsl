@@ -25,10 +25,12 @@ fn quick_two_sum(a: f32, b: f32) -> vec2f {
   return vec2f(s, e);
 }
 
-// hi + lo = a with both halves on 12 bits (Veltkamp), so products of halves are exact in f32.
+// hi + lo = a with both halves on at most 12 significant bits, so products of halves are exact in f32. By
+// masking the low 12 mantissa bits rather than Veltkamp's t − (t − a) with t = 4097·a: a compiler that
+// contracts 4097·a − a into an fma (SwiftShader did, inside larger kernels) breaks Veltkamp's split
+// silently; integer masking leaves it nothing to contract.
 fn df_split(a: f32) -> vec2f {
-  let t = 4097.0 * a;
-  let hi = t - (t - a);
+  let hi = bitcast<f32>(bitcast<u32>(a) & 0xfffff000u);
   return vec2f(hi, a - hi);
 }
 
@@ -85,4 +87,11 @@ fn df_div(a: vec2f, b: vec2f) -> vec2f {
 // f32 nearest to the double-float value.
 fn df_round(a: vec2f) -> f32 {
   return a.x + a.y;
+}
+
+fn df_sqrt(a: vec2f) -> vec2f {
+  if (a.x <= 0.0) { return vec2f(0.0); }
+  let s = sqrt(a.x);
+  let r = df_sub(a, two_prod(s, s));
+  return quick_two_sum(s, r.x / (2.0 * s));
 }
