@@ -29,7 +29,7 @@ forEachBackend(() => {
       const [E0, gap] = [await s.E0.item(), await s.gap.item()];
       s.E0.backward({ retainGraph: true });
       const dE0 = await kappa.grad!.item();
-      kappa.grad = null;
+      kappa.zeroGrad();
       s.gap.backward();
       const dgap = await kappa.grad!.item();
       const at = `κ = ${row.kappa}`;

@@ -15,7 +15,7 @@ import { select as selectAt } from '../ops/indexing';
 import { eighTridiagonalWith, ExactEntries } from '../ops/eighTridiagonal/index';
 import { df64Library, splitDf } from '../ops/eighTridiagonal/df64';
 import { asWebGPU, cpuData, gpuBuffer, gpuKernel, uniformWords } from '../ops/util';
-import { getBackend } from '../runtime';
+import { getBackend, getWebGPUBackend } from '../runtime';
 import { WebgradError } from '../shape';
 import { tidy, Tensor } from '../tensor';
 import hamiltonianWgsl from '../../shaders/tridiagonal/hamiltonian.wgsl?raw';
@@ -208,4 +208,72 @@ export async function hamiltonianSweep(options: { kappas: readonly number[]; L?:
   } finally {
     for (const t of [s.energies, s.states, s.E0, s.gap, ex, kt]) t.dispose();
   }
+}
+
+export interface TridiagonalKappaResult {
+  kappa: number;
+  E0: number;
+  gap: number;
+  dE0_dkappa: number;
+  dgap_dkappa: number;
+  /** Hellmann–Feynman values from the same states. */
+  hfE0: number;
+  hfGap: number;
+  ms: { build: number; eigh: number; backward: number; total: number };
+}
+
+/**
+ * The CLI's per-κ solve on the tridiagonal route: E0 and the gap, both κ-derivatives by backward (twice
+ * through the one graph) and by Hellmann–Feynman, with phase times (build: the κ tensor; eigh: solve and
+ * read E0, gap; backward: both derivatives read back).
+ */
+export async function solveKappaTridiagonal(kappaValue: number, L: number, nx: number, k = 4): Promise<TridiagonalKappaResult> {
+  const t0 = performance.now();
+  const kappa = fromArray([kappaValue], [], { requiresGrad: true });
+  const t1 = performance.now();
+  const s = hamiltonianTridiagonal({ kappa, L, nx, k });
+  const hf = stateExpectations(s);
+  const [E0, gap] = [await s.E0.item(), await s.gap.item()];
+  const t2 = performance.now();
+  s.E0.backward({ retainGraph: true });
+  const dE0 = await kappa.grad!.item();
+  kappa.zeroGrad();
+  s.gap.backward();
+  const dgap = await kappa.grad!.item();
+  const h = await hf.data();
+  await getWebGPUBackend()?.sync();
+  const t3 = performance.now();
+  for (const t of [s.energies, s.states, s.E0, s.gap, s.x, s.bump, hf, kappa]) t.dispose();
+  const round1 = (ms: number): number => Math.round(ms * 10) / 10;
+  return {
+    kappa: kappaValue, E0, gap, dE0_dkappa: dE0, dgap_dkappa: dgap, hfE0: h[0], hfGap: h[1] - h[0],
+    ms: { build: round1(t1 - t0), eigh: round1(t2 - t1), backward: round1(t3 - t2), total: round1(t3 - t0) },
+  };
+}
+
+/** `method`: 'tridiagonal' (eighTridiagonal, the lowest k states) or 'jacobi' (dense eigh, all states). */
+export interface SolverChoice {
+  method?: 'tridiagonal' | 'jacobi';
+  k?: number;
+}
+
+/** Whether hamiltonianSpectrum takes the tridiagonal route: `method: 'tridiagonal'`, or `k` without `method: 'jacobi'`. */
+export function usesTridiagonal(source: object): boolean {
+  if ('H' in source) return false;
+  const { method, k } = source as SolverChoice;
+  if (method !== undefined && method !== 'tridiagonal' && method !== 'jacobi') {
+    throw new WebgradError(OP, `method must be 'tridiagonal' or 'jacobi', got '${String(method)}'`);
+  }
+  return method === 'tridiagonal' || (method === undefined && k !== undefined);
+}
+
+/** E0 and the gap (numbers) of H(κ) by the tridiagonal route on κ's backend, without the tape (the CLI's finite differences). */
+export function tridiagonalEnergies(kappa: Tensor, L: number, nx: number): [number, number] {
+  return noGrad(() => {
+    const s = hamiltonianTridiagonal({ kappa, L, nx, k: 2 });
+    const w = cpuData(s.energies);
+    const out: [number, number] = [w[0], w[1] - w[0]];
+    for (const t of [s.energies, s.states, s.E0, s.gap, s.x, s.bump]) t.dispose();
+    return out;
+  });
 }
