@@ -30,7 +30,7 @@ export { jacobiStats } from './ops/eigh/jacobi';
 
 // Physics: the 1-D Hamiltonian of the headline workload.
 export * from './physics/hamiltonian';
-export { hamiltonianTridiagonal, hamiltonianSweep, stateExpectations } from './physics/hamiltonianTridiagonal';
+export { hamiltonianTridiagonal, hamiltonianSweep, stateExpectations, solveKappaTridiagonal } from './physics/hamiltonianTridiagonal';
 export type { TridiagonalSpectrum, TridiagonalSpectrumOptions, SweepResult, SolverChoice } from './physics/hamiltonianTridiagonal';
 
 export { noGrad, enableGrad, isGradEnabled } from './autograd/node';

@@ -5,7 +5,8 @@ import { expect, it } from 'vitest';
 import { cpu64Backend } from '../src/backend/cpu';
 import { fromArray, mulberry32 } from '../src/ops/creation';
 import { eighTridiagonal } from '../src/ops/eighTridiagonal/index';
-import { eighTridiagonalJvp } from '../src/ops/eighTridiagonal/rules';
+import { eighTridiagonalJvp, eighTridiagonalVjp } from '../src/ops/eighTridiagonal/rules';
+import { eigenvalueVjpFused } from '../src/ops/eighTridiagonal/fusedVjp';
 import { tridiagonalSolve, tridiagonalSolveJvp } from '../src/ops/eighTridiagonal/solve';
 import { gradcheck, noGrad, Tensor, withBackend } from '../src/index';
 import { expectClose, forEachBackend } from './setup/backends';
@@ -72,6 +73,18 @@ forEachBackend(() => {
     const dx = tridiagonalSolveJvp(ins.slice(0, 3), x, tangents.map((t, i) => fromArray(t, ins[i].shape)));
     const fdX = centralDifference(tridiagonalSolve, [d, e, s, b], ins.map((t) => [...t.shape]), tangents);
     expectClose(await dx.data(), fdX, 1e-3, 1e-3);
+  });
+
+  it('the fused eigenvalue VJP (first-order fast path) equals the composable rule, batched', async () => {
+    const [B, k] = [3, 4];
+    const D = fromArray(random(B * n, 12), [B, n]);
+    const E = fromArray(random(B * (n - 1), 13), [B, n - 1]);
+    const [w, v] = eighTridiagonal(D, E, { select: [2, 2 + k] });
+    const gw = fromArray(random(B * k, 14), [B, k]);
+    const [fd, fe] = eigenvalueVjpFused(v, gw);
+    const [rd, re] = noGrad(() => eighTridiagonalVjp([D, E], [w, v], [gw, null]));
+    expectClose(await fd.data(), await rd.data(), 1e-6, 1e-5);
+    expectClose(await fe.data(), await re.data(), 1e-6, 1e-5);
   });
 
   it('degenerate selected pairs: eigenvector gradient finite, as eigh', async () => {

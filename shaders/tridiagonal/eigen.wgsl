@@ -13,7 +13,7 @@ const N: u32 = {{N}}u;
 const K: u32 = {{K}}u;
 const WG: u32 = {{WG}}u;
 const VWG: u32 = {{VWG}}u;
-const ITERATIONS: u32 = 3u;          // inverse-iteration solves per vector
+const ITERATIONS: u32 = {{ITERATIONS}}u; // inverse-iteration solves per vector
 const MAX_ROUNDS: u32 = 160u;        // multisection rounds (each narrows the interval (WG + 1)-fold)
 const EPS_DF: f32 = 1.4210855e-14;   // 2⁻⁴⁶: what double-float arithmetic here resolves
 const CLUSTER_RTOL: f32 = {{CLUSTER_RTOL}};
@@ -130,11 +130,30 @@ fn sturm_count(b: u32, sigma: vec2f, pivmin: f32) -> u32 {
   return count;
 }
 
+// The same count in f32 (hi parts only): exact for a T perturbed by a few ε₃₂·‖T‖, so only shifts that close
+// to an eigenvalue can be misjudged.
+fn sturm_count32(b: u32, sigma: f32, pivmin: f32) -> u32 {
+  var count = 0u;
+  var q = ws[OFF_D + b * N].x - sigma;
+  if (abs(q) < pivmin) { q = -pivmin; }
+  count += select(0u, 1u, q < 0.0);
+  for (var i = 1u; i < N; i++) {
+    q = (ws[OFF_D + b * N + i].x - sigma) - ws[params.off_e2 + b * N + i - 1u].x / q;
+    if (abs(q) < pivmin) { q = -pivmin; }
+    count += select(0u, 1u, q < 0.0);
+  }
+  return count;
+}
+
 var<workgroup> interval: array<vec2f, 2>;
 var<workgroup> shifts: array<vec2f, WG>;
 var<workgroup> counts: array<u32, WG>;
+var<workgroup> in_df: u32;    // 0: f32 counts, 1: double-float counts
 var<workgroup> done: u32;
 
+// Multisection for λ_k: each round, WG shifts split the interval into WG + 1 parts and the part holding λ_k
+// is kept. First with f32 counts (cheap) down to a width of 64 ε₃₂·‖T‖, then — widened by 16 ε₃₂·‖T‖ on each
+// side, which covers what the f32 counts could have misjudged — with df counts to ~2⁻⁴⁶.
 @compute @workgroup_size(WG)
 fn bisect(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let j = wid.x;       // eigenvalue lo + j
@@ -144,6 +163,7 @@ fn bisect(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: 
   let bounds = ws[params.off_info + 2u * b];
   let info = ws[params.off_info + 2u * b + 1u];
   let pivmin = info.y;
+  let margin = 16.0 * 1.1920929e-7 * info.x + pivmin;
   if (l == 0u) {
     interval[0] = df(bounds.x);
     interval[1] = df(bounds.y);
@@ -151,13 +171,20 @@ fn bisect(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: 
   for (var round = 0u; round < MAX_ROUNDS; round++) {
     let a = workgroupUniformLoad(&interval[0]);
     let c = interval[1];
+    if (workgroupUniformLoad(&done) != 0u) { break; }
+    let inDf = workgroupUniformLoad(&in_df) != 0u;
     let width = df_sub(c, a);
     let tol = max(2.0 * EPS_DF * max(abs(a.x), abs(c.x)), max(0.25 * EPS_DF * info.x, pivmin));
-    if (workgroupUniformLoad(&done) != 0u) { break; }
-    // Shift l splits [a, c] at (l + 1)/(WG + 1); σ is a df value strictly inside when width > tol.
-    let sigma = df_add(a, df_mul_f(width, f32(l + 1u) / f32(WG + 1u)));
-    shifts[l] = sigma;
-    counts[l] = sturm_count(b, sigma, pivmin);
+    let frac = f32(l + 1u) / f32(WG + 1u);
+    if (inDf) {
+      let sigma = df_add(a, df_mul_f(width, frac)); // strictly inside [a, c] while width > tol
+      shifts[l] = sigma;
+      counts[l] = sturm_count(b, sigma, pivmin);
+    } else {
+      let sigma = a.x + width.x * frac;
+      shifts[l] = df(sigma);
+      counts[l] = sturm_count32(b, sigma, pivmin);
+    }
     workgroupBarrier();
     if (l == 0u) {
       // The first shift with more than k eigenvalues below it bounds λ_k from above.
@@ -166,7 +193,13 @@ fn bisect(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: 
       if (t < WG) { interval[1] = shifts[t]; }
       if (t > 0u) { interval[0] = shifts[t - 1u]; }
       let nw = df_sub(interval[1], interval[0]);
-      done = select(0u, 1u, nw.x <= tol || width.x <= tol);
+      if (inDf) {
+        done = select(0u, 1u, nw.x <= tol || width.x <= tol);
+      } else if (nw.x <= 4.0 * margin) {
+        interval[0] = df(max(interval[0].x - margin, bounds.x));
+        interval[1] = df(min(interval[1].x + margin, bounds.y));
+        in_df = 1u;
+      }
     }
   }
   if (l == 0u) {

@@ -8,7 +8,7 @@ import { fmt, WebgradError } from '../../shape';
 import { Tensor } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel } from '../util';
 import { df64Library } from './df64';
-import { CLUSTER_RTOL } from './constants';
+import { CLUSTER_RTOL, ITERATIONS } from './constants';
 import eigenWgsl from '../../../shaders/tridiagonal/eigen.wgsl?raw';
 
 /** Multisection shifts per round (bisect's workgroup) and vectors' workgroup size, by adapter kind. */
@@ -27,7 +27,7 @@ export function workspaceLayout(batch: number, n: number, k: number, vectors: bo
 
 export function eigenKernel(gpu: WebGPUBackend, n: number, k: number, entry: string) {
   const launch = gpu.cpuDriver ? LAUNCH.cpu : LAUNCH.gpu;
-  const values = { N: n, K: k, WG: launch.wg, VWG: launch.vwg, CLUSTER_RTOL: CLUSTER_RTOL.toExponential() };
+  const values = { N: n, K: k, WG: launch.wg, VWG: launch.vwg, CLUSTER_RTOL: CLUSTER_RTOL.toExponential(), ITERATIONS };
   // Uniform: lo, batch, the five offsets, pad. Inputs d, e; outputs w, v, workspace, flags.
   const kernel = gpuKernel(`eighTridiagonal:${n}:${k}:${launch.wg}:${launch.vwg}:${entry}`, `${df64Library()}\n${eigenWgsl}`, values, [2, 4], true, entry);
   return { kernel, launch };

@@ -2,6 +2,8 @@
 // the CPU reference (float64 bisection + inverse iteration) or WebGPU (the same in double-float); the VJP
 // and JVP are written in webgrad ops (rules.ts).
 import { needsGrad, record } from '../../autograd/record';
+import { isGradEnabled } from '../../autograd/node';
+import { eigenvalueVjpFused } from './fusedVjp';
 import { Tensor } from '../../tensor';
 import { checkTridiagonal } from './check';
 import { checkFiniteCpu, eighTridiagonalCpu } from './cpu';
@@ -41,9 +43,12 @@ export function eighTridiagonalWith(d: Tensor, e: Tensor, options: EighTridiagon
   const [w, v] = eighTridiagonalForward(d, e, lo, hi, vectors || grad, exact);
   if (!grad) return [w, v];
   const outputs = vectors ? [w, v!] : [w];
-  record(OP, outputs, [d, e], [d, e, w, v!], (cotangents, [ds, es, ws, vs]) =>
-    eighTridiagonalVjp([ds, es], [ws, vs], [cotangents[0], vectors ? cotangents[1] : null]),
-  );
+  record(OP, outputs, [d, e], [d, e, w, v!], ([gw, gv], [ds, es, ws, vs]) => {
+    const gvOrNull = vectors ? gv : null;
+    // First-order backward of eigenvalues only: one fused kernel; otherwise (or while recording) the rule.
+    if (gw && !gvOrNull && !isGradEnabled()) return eigenvalueVjpFused(vs, gw);
+    return eighTridiagonalVjp([ds, es], [ws, vs], [gw, gvOrNull]);
+  });
   if (!vectors) v!.dispose(); // the tape holds its own handle
   return [w, vectors ? v : null];
 }
