@@ -14,7 +14,8 @@ import { broadcastTo, reshape } from '../ops/shape';
 import { select as selectAt } from '../ops/indexing';
 import { eighTridiagonalWith, ExactEntries } from '../ops/eighTridiagonal/index';
 import { df64Library, splitDf } from '../ops/eighTridiagonal/df64';
-import { asWebGPU, cpuData, gpuBuffer, gpuKernel, uniformWords } from '../ops/util';
+import { asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from '../ops/util';
+import { needsGrad } from '../autograd/record';
 import { getBackend, getWebGPUBackend } from '../runtime';
 import { WebgradError } from '../shape';
 import { tidy, Tensor } from '../tensor';
@@ -152,8 +153,12 @@ export function hamiltonianTridiagonal(options: TridiagonalSpectrumOptions): Tri
     const kappa = source instanceof Tensor ? source : fromArray([source], [], { backend });
     const batch = kappa.ndim === 0 ? 1 : kappa.shape[0];
     const kcol = kappa.ndim === 0 ? kappa : reshape(kappa, [batch, 1]);
-    const d = add(t.base, mul(kcol, t.bump)); // float32, [nx] or [B, nx]: the tape's d
-    const e = kappa.ndim === 0 ? t.e : broadcastTo(reshape(t.e, [1, nx - 1]), [batch, nx - 1]);
+    const lead = kappa.ndim === 0 ? [] : [batch];
+    // The float32 bands carry the tape (d = base + κ·bump); without one the forward reads only the exact
+    // entries, so uninitialised stand-ins of the right shape will do.
+    const taped = needsGrad([kappa]);
+    const d = taped ? add(t.base, mul(kcol, t.bump)) : empty(backend, [...lead, nx]);
+    const e = !taped ? empty(backend, [...lead, nx - 1]) : kappa.ndim === 0 ? t.e : broadcastTo(reshape(t.e, [1, nx - 1]), [batch, nx - 1]);
     const [energies, states] = eighTridiagonalWith(d, e, { select: [0, k] }, exactEntries(g, kappa, batch));
     const E0 = selectAt(energies, -1, 0);
     const gap = sub(selectAt(energies, -1, 1), E0);
