@@ -4,6 +4,7 @@ import { eighTridiagonal } from '../src/ops/eighTridiagonal/index';
 import { diagonalizeTridiagonal } from '../src/linalg/tridiagonal';
 import { mulberry32 } from '../src/ops/creation';
 import { WebgradError } from '../src/index';
+import { forceTridiagonalLaunch } from '../src/ops/eighTridiagonal/gpu';
 import { forEachBackend } from './setup/backends';
 
 interface Case {
@@ -114,6 +115,17 @@ forEachBackend((backend) => {
       const [w1, v1] = eighTridiagonal(fromArray(cases[b].d, [n]), fromArray(cases[b].e, [n - 1]), { select: [2, 7] });
       expect(Array.from(ws.subarray(b * 5, b * 5 + 5))).toEqual(Array.from(await w1.data()));
       expect(Array.from(vs.subarray(b * n * 5, (b + 1) * n * 5))).toEqual(Array.from(await v1.data()));
+    }
+  });
+
+  it("the other adapter kind's launch shape (32-wide multisection) gives the same answers", async () => {
+    forceTridiagonalLaunch(backend === 'webgpu' ? 'gpu' : null);
+    try {
+      await check(randomCase(100, 21));
+      await check(wilkinsonCase(21));
+      await check(gradedCase(30), [3, 9]);
+    } finally {
+      forceTridiagonalLaunch(null);
     }
   });
 

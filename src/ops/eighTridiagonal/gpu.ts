@@ -25,8 +25,14 @@ export function workspaceLayout(batch: number, n: number, k: number, vectors: bo
   return { offE, offE2, offInfo, offLam, offSlot, size };
 }
 
+let forced: keyof typeof LAUNCH | null = null;
+/** Internal (tests): the launch shape of a CPU driver or of a GPU on any adapter, or by adapter again (null). */
+export function forceTridiagonalLaunch(kind: keyof typeof LAUNCH | null): void {
+  forced = kind;
+}
+
 export function eigenKernel(gpu: WebGPUBackend, n: number, k: number, entry: string) {
-  const launch = gpu.cpuDriver ? LAUNCH.cpu : LAUNCH.gpu;
+  const launch = LAUNCH[forced ?? (gpu.cpuDriver ? 'cpu' : 'gpu')];
   const values = { N: n, K: k, WG: launch.wg, VWG: launch.vwg, CLUSTER_RTOL: CLUSTER_RTOL.toExponential(), ITERATIONS };
   // Uniform: lo, batch, the five offsets, pad. Inputs d, e; outputs w, v, workspace, flags.
   const kernel = gpuKernel(`eighTridiagonal:${n}:${k}:${launch.wg}:${launch.vwg}:${entry}`, `${df64Library()}\n${eigenWgsl}`, values, [2, 4], true, entry);
