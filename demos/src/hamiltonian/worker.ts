@@ -1,6 +1,10 @@
-// The Hamiltonian page's worker: webgrad runs here (navigator.gpu exists in workers), so eigh at nx = 500
-// never blocks the page. One request at a time; the page sends only the newest κ.
-import { eigvalsh, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, memory, noGrad, slice, tensor, Tensor } from 'webgrad';
+// The Hamiltonian page's worker: webgrad runs here (navigator.gpu exists in workers), so a solve never
+// blocks the page. One request at a time; the page sends only the newest κ. Two solvers: eighTridiagonal
+// (the lowest states, Nₓ up to 10⁵) and the dense eigh.
+import {
+  eigvalsh, hamiltonian1d, hamiltonianSpectrum, hamiltonianSweep, hamiltonianTridiagonal, hellmannFeynman, init, memory, noGrad, slice,
+  stateExpectations, tensor, Tensor,
+} from 'webgrad';
 import type { EnergiesResult, Request, Response, StateResult } from './protocol';
 
 interface WorkerScope {
@@ -14,7 +18,40 @@ function disposeAll(...objects: object[]): void {
   for (const o of objects) for (const v of Object.values(o)) if (v instanceof Tensor) v.dispose();
 }
 
+/** The tridiagonal route: the lowest `states` eigenpairs only, derivatives by backward through eighTridiagonal. */
+async function stateTridiagonal(req: Extract<Request, { type: 'state' }>): Promise<StateResult> {
+  const t0 = performance.now();
+  const k = Math.min(Math.max(req.states, 2), req.nx);
+  const kappa = tensor(req.kappa, { requiresGrad: true });
+  const s = hamiltonianTridiagonal({ kappa, L: req.L, nx: req.nx, k });
+  const E0 = await s.E0.item();
+  const t1 = performance.now();
+  s.E0.backward({ retainGraph: true });
+  const gE0 = kappa.grad!;
+  kappa.grad = null;
+  s.gap.backward();
+  const gGap = kappa.grad!;
+  const [dE0, dgap] = [await gE0.item(), await gGap.item()];
+  const t2 = performance.now();
+  const hf = stateExpectations(s);
+  const [energiesAll, vectors, x, expectations] = await Promise.all([s.energies.data(), s.states.data(), s.x.data(), hf.data()]);
+  const energies = Array.from(energiesAll);
+  const densities = new Float32Array(k * req.nx);
+  for (let n = 0; n < k; n++) for (let i = 0; i < req.nx; i++) densities[n * req.nx + i] = vectors[i * k + n] ** 2 / s.dx;
+  const potential = x.map((xi) => 0.5 * xi * xi + req.kappa * Math.exp(-0.5 * xi * xi));
+  disposeAll(s, { kappa, gE0, gGap, hf });
+  const t3 = performance.now();
+  return {
+    type: 'state', id: req.id, kappa: req.kappa, grid: { L: req.L, nx: req.nx }, method: 'tridiagonal',
+    energies, E0, gap: energies[1] - energies[0], dE0, dgap, hfE0: expectations[0], hfGap: expectations[1] - expectations[0],
+    x, potential, densities,
+    ms: { forward: t1 - t0, backward: t2 - t1, readback: t3 - t2, total: t3 - t0 },
+    liveTensors: memory().tensors,
+  };
+}
+
 async function state(req: Extract<Request, { type: 'state' }>): Promise<StateResult> {
+  if (req.method === 'tridiagonal') return stateTridiagonal(req);
   const t0 = performance.now();
   const kappa = tensor(req.kappa, { requiresGrad: true });
   const s = hamiltonianSpectrum({ kappa, L: req.L, nx: req.nx });
@@ -48,6 +85,7 @@ async function state(req: Extract<Request, { type: 'state' }>): Promise<StateRes
     id: req.id,
     kappa: req.kappa,
     grid: { L: req.L, nx: req.nx },
+    method: 'jacobi',
     energies,
     E0,
     gap: energies[1] - energies[0],
@@ -66,6 +104,12 @@ async function state(req: Extract<Request, { type: 'state' }>): Promise<StateRes
 async function energies(req: Extract<Request, { type: 'energies' }>): Promise<EnergiesResult> {
   const t0 = performance.now();
   const points: EnergiesResult['points'] = [];
+  if (req.method === 'tridiagonal') {
+    // All the κ of the request in one batched call.
+    const r = await hamiltonianSweep({ kappas: req.kappas, L: req.L, nx: req.nx });
+    req.kappas.forEach((kappa, b) => points.push({ kappa, E0: r.E0[b], gap: r.gap[b] }));
+    return { type: 'energies', id: req.id, grid: { L: req.L, nx: req.nx }, method: req.method, points, ms: performance.now() - t0 };
+  }
   for (const kappa of req.kappas) {
     const h = hamiltonian1d({ kappa, L: req.L, nx: req.nx });
     const w = noGrad(() => eigvalsh(h.H));
@@ -74,7 +118,7 @@ async function energies(req: Extract<Request, { type: 'energies' }>): Promise<En
     disposeAll(h, { w, two });
     points.push({ kappa, E0: e0, gap: e1 - e0 });
   }
-  return { type: 'energies', id: req.id, grid: { L: req.L, nx: req.nx }, points, ms: performance.now() - t0 };
+  return { type: 'energies', id: req.id, grid: { L: req.L, nx: req.nx }, method: req.method, points, ms: performance.now() - t0 };
 }
 
 scope.onmessage = async ({ data: req }) => {
