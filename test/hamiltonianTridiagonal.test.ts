@@ -2,7 +2,7 @@
 // (made by test/fixtures/hamiltonian_float64.py with SciPy's eigh_tridiagonal): E0, the gap and both
 // κ-derivatives within 1e-6, on the CPU reference and on WebGPU (double-float from float32 hardware).
 import { expect, it } from 'vitest';
-import { tensor } from '../src/index';
+import { hamiltonianSpectrum, memory, tensor } from '../src/index';
 import { hamiltonianSweep, hamiltonianTridiagonal, stateExpectations } from '../src/physics/hamiltonianTridiagonal';
 import reference from './fixtures/hamiltonian_float64.json';
 import { forEachBackend } from './setup/backends';
@@ -55,6 +55,21 @@ forEachBackend(() => {
         expect(Math.abs(r.dgap[b] - row.dgap), `dgap ${at}`).toBeLessThan(TOL);
       });
     }
+  });
+
+  it('hamiltonianSpectrum routes by k and method; a sweep leaves no tensors behind', async () => {
+    const tri = hamiltonianSpectrum({ kappa: 1, nx: 100, k: 3 });
+    expect(tri.method).toBe('tridiagonal');
+    expect(tri.energies.shape).toEqual([3]);
+    const dense = hamiltonianSpectrum({ kappa: 1, nx: 100, k: 3, method: 'jacobi' });
+    expect(dense.H.shape).toEqual([100, 100]);
+    const [a, b] = [await tri.energies.data(), await dense.energies.data()];
+    for (let i = 0; i < 3; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(2e-4);
+    expect(() => hamiltonianSpectrum({ kappa: 1, method: 'qr' as 'jacobi' })).toThrow(/method must be/);
+    await hamiltonianSweep({ kappas: [0, 1], nx: 50 }); // grid tensors cached on first use
+    const before = memory().tensors;
+    await hamiltonianSweep({ kappas: [0, 1], nx: 50 });
+    expect(memory().tensors).toBe(before);
   });
 
   it('bad options: k out of range, kappa of rank 2, empty sweep', async () => {

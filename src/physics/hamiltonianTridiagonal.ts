@@ -211,7 +211,7 @@ export async function hamiltonianSweep(options: { kappas: readonly number[]; L?:
       dgap: pick(expect, (r) => r[1] - r[0]),
     };
   } finally {
-    for (const t of [s.energies, s.states, s.E0, s.gap, ex, kt]) t.dispose();
+    for (const t of [s.energies, s.states, s.E0, s.gap, s.x, s.bump, ex, kt]) t.dispose();
   }
 }
 
