@@ -95,6 +95,9 @@ forEachBackend((backend) => {
     await check(clusteredCase(40));
     await check(wilkinsonCase(21));
     await check(wilkinsonCase(101));
+    // Exactly repeated eigenvalues: three identical blocks with zero off-diagonals between them.
+    const block = randomCase(7, 31);
+    await check({ name: 'three equal blocks', d: [...block.d, ...block.d, ...block.d], e: [...block.e, 0, ...block.e, 0, ...block.e] });
   });
 
   it('n = 1000: a selected range of eigenpairs', async () => {
