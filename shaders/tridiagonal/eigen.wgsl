@@ -226,16 +226,16 @@ fn slot(b: u32, j: u32, i: u32) -> u32 {
 
 // y ← (T − xI)⁻¹ y for the iterate in slot (b, s): the pivoted LU factorisation (dlagtf; pivots below tol
 // become ±tol) is formed and applied to y in one forward pass, U kept for the back substitution.
-fn lu_solve(b: u32, s: u32, x: vec2f, tol: f32) {
+fn lu_solve(b: u32, s: u32, x: vec2f, tol: f32, scale: f32) -> f32 {
   let base = b * N;
   var piv = df_sub(ws[OFF_D + base], x);
   var sup = select(vec2f(0.0), ws[params.off_e + base], N > 1u);
-  var cur = ws[slot(b, s, 0u) + 3u];
+  var cur = df_mul_f(ws[slot(b, s, 0u) + 3u], scale);
   for (var k = 0u; k + 1u < N; k++) {
     let sub = ws[params.off_e + base + k];
     let next = df_sub(ws[OFF_D + base + k + 1u], x);
     let next2 = select(vec2f(0.0), ws[params.off_e + base + k + 1u], k + 2u < N);
-    let ynext = ws[slot(b, s, k + 1u) + 3u];
+    let ynext = df_mul_f(ws[slot(b, s, k + 1u) + 3u], scale);
     var u0: vec2f;
     var u1: vec2f;
     var u2 = vec2f(0.0);
@@ -273,29 +273,21 @@ fn lu_solve(b: u32, s: u32, x: vec2f, tol: f32) {
   // folded b·(1/b) to 1 inside df_div(1, b), leaving 1/b only float32-accurate).
   var y2 = df_div(cur, piv);
   ws[slot(b, s, N - 1u) + 3u] = y2;
-  if (N == 1u) { return; }
+  var big = abs(y2.x);
+  if (N == 1u) { return big; }
   let o = slot(b, s, N - 2u);
   var y1 = df_div(df_sub(ws[o + 3u], df_mul(ws[o + 1u], y2)), ws[o]);
   ws[o + 3u] = y1;
+  big = max(big, abs(y1.x));
   for (var k = i32(N) - 3; k >= 0; k--) {
     let p = slot(b, s, u32(k));
     let yk = df_div(df_sub(df_sub(ws[p + 3u], df_mul(ws[p + 2u], y2)), df_mul(ws[p + 1u], y1)), ws[p]);
     ws[p + 3u] = yk;
+    big = max(big, abs(yk.x));
     y2 = y1;
     y1 = yk;
   }
-}
-
-// Scales the iterate so that its largest entry is 1 in magnitude (no overflow in the next solve).
-fn rescale(b: u32, s: u32) {
-  var big = 0.0;
-  for (var i = 0u; i < N; i++) { big = max(big, abs(ws[slot(b, s, i) + 3u].x)); }
-  if (!(big > 0.0) || !finite(big)) { atomicOr(&flags[0], 2u); return; }
-  let inv = 1.0 / big; // any f32 scale will do
-  for (var i = 0u; i < N; i++) {
-    let o = slot(b, s, i) + 3u;
-    ws[o] = df_mul_f(ws[o], inv);
-  }
+  return big;
 }
 
 // y ← y − Σ (vᵀy) v over the cluster's finished vectors (slots c0 .. c1−1, unit length in df): modified
@@ -335,24 +327,27 @@ fn vectors(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
       if (df_sub(x, xPrev).x < pertol) { x = df_add(xPrev, df(pertol)); }
     }
     for (var i = 0u; i < N; i++) { ws[slot(b, end, i) + 3u] = df(start_entry(params.lo + end, i)); }
+    // Each solve's right-hand side is the last iterate scaled by 1/(its largest entry), applied as it is read.
+    var scale = 1.0;
     for (var it = 0u; it < ITERATIONS; it++) {
-      lu_solve(b, end, x, tol);
+      let big = lu_solve(b, end, x, tol, scale);
+      if (!(big > 0.0) || !finite(big)) { atomicOr(&flags[0], 2u); }
+      scale = 1.0 / big;
       orthogonalize(b, end, j, end);
-      rescale(b, end);
     }
     // Unit length, the largest-magnitude entry positive (the first on ties), as eigh.
     var norm2 = vec2f(0.0);
     var big = 0.0;
     var bigSign = 1.0;
     for (var i = 0u; i < N; i++) {
-      let y = ws[slot(b, end, i) + 3u];
+      let y = df_mul_f(ws[slot(b, end, i) + 3u], scale); // entries ≤ ~1: the squares cannot overflow
       norm2 = df_add(norm2, df_mul(y, y));
       if (abs(y.x) > big) { big = abs(y.x); bigSign = select(1.0, -1.0, y.x < 0.0); }
     }
     let norm = df_mul_f(df_sqrt(norm2), bigSign);
     for (var i = 0u; i < N; i++) {
       let o = slot(b, end, i) + 3u;
-      let unit = df_div(ws[o], norm);
+      let unit = df_div(df_mul_f(ws[o], scale), norm);
       ws[o] = unit; // the cluster's later members are orthogonalised against it
       v_out[(b * N + i) * K + end] = df_round(unit);
     }
