@@ -46,6 +46,17 @@ forEachBackend(() => {
 
   it('eigenvector VJP through one tridiagonal solve per pair (no other eigenpairs)', async () => {
     await gradcheck((dd: Tensor, ee: Tensor) => eighTridiagonal(dd, ee, { select: [2, 5] })[1], [fromArray(d, [n]), fromArray(e, [n - 1])], tol);
+    // Batched, eigenvalues and eigenvectors together (the rule's full form).
+    const d2 = [...d, ...d.map((x, i) => x + 0.3 * Math.sin(i))];
+    const e2 = [...e, ...e.map((x) => -x)];
+    await gradcheck(
+      (dd: Tensor, ee: Tensor) => {
+        const [w, v] = eighTridiagonal(dd, ee, { select: [0, 3] });
+        return v.mul(w.reshape([2, 1, 3]));
+      },
+      [fromArray(d2, [2, n]), fromArray(e2, [2, n - 1])],
+      tol,
+    );
   });
 
   it('tridiagonalSolve VJP in all four inputs', async () => {
