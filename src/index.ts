@@ -25,6 +25,7 @@ export { eighTridiagonal } from './ops/eighTridiagonal/index';
 export type { EighTridiagonalOptions } from './ops/eighTridiagonal/index';
 export { tridiagonalSolve } from './ops/eighTridiagonal/solve';
 export { eighTridiagonalVjp, eighTridiagonalJvp } from './ops/eighTridiagonal/rules';
+export { tridiagonalSolveVjp, tridiagonalSolveJvp } from './ops/eighTridiagonal/solve';
 /** Diagnostics of the last WebGPU eigh (for benchmarks): dispatches encoded, steps per sweep, and Jacobi steps taken (known after the next readback). */
 export { jacobiStats } from './ops/eigh/jacobi';
 

@@ -72,12 +72,16 @@ export function tridiagonalSolve(d: Tensor, e: Tensor, shifts: Tensor, b: Tensor
     throw new WebgradError(OP, `d ${fmt(d.shape)} needs shifts [..., K] and b [..., n, K] with the same leading dims, got ${fmt(shifts.shape)} and ${fmt(b.shape)}`);
   }
   const x = d.backend.name === 'cpu' ? solveCpu(d, e, shifts, b) : solveGpu(d, e, shifts, b);
-  const [out] = record(OP, [x], [d, e, shifts, b], [d, e, shifts, x], ([gx], [ds, es, ss, xs]) => tridiagonalSolveVjp([ds, es, ss], xs, gx!));
+  const [out] = record(OP, [x], [d, e, shifts, b], [d, e, shifts, x], ([gx], [ds, es, ss, xs]) => tridiagonalSolveVjp([ds, es, ss], [xs], [gx]));
   return out;
 }
 
-/** VJP: b̄ = (T − s)⁻¹ x̄ (T symmetric); d̄ = −Σ_k b̄∘x, ē = −Σ_k (b̄_i x_(i+1) + b̄_(i+1) x_i), s̄ = Σ_i b̄∘x. */
-export function tridiagonalSolveVjp([d, e, s]: Tensor[], x: Tensor, gx: Tensor): Tensor[] {
+/**
+ * VJP: inputs [d, e, s(, b)], outputs [x], cotangents [x̄] → [d̄, ē, s̄, b̄]: b̄ = (T − s)⁻¹ x̄ (T symmetric),
+ * d̄ = −Σ_k b̄∘x, ē = −Σ_k (b̄_i x_(i+1) + b̄_(i+1) x_i), s̄ = Σ_i b̄∘x.
+ */
+export function tridiagonalSolveVjp([d, e, s]: Tensor[], [x]: Tensor[], [gx]: (Tensor | null)[]): Tensor[] {
+  if (!gx) gx = mul(x, 0);
   const gb = tridiagonalSolve(d, e, s, gx);
   const bx = mul(gb, x);
   const gd = neg(sum(bx, { axis: -1 }));
@@ -86,8 +90,8 @@ export function tridiagonalSolveVjp([d, e, s]: Tensor[], x: Tensor, gx: Tensor):
   return [gd, ge, gs, gb];
 }
 
-/** JVP: ẋ = (T − s)⁻¹ (ḃ − (Ṫ − ṡ) x). Tangents may be null (zero). */
-export function tridiagonalSolveJvp([d, e, s]: Tensor[], x: Tensor, [dd, de, ds, db]: (Tensor | null)[]): Tensor {
+/** JVP: inputs [d, e, s(, b)], outputs [x], tangents [ḋ, ė, ṡ, ḃ] (null: zero) → [ẋ], ẋ = (T − s)⁻¹ (ḃ − (Ṫ − ṡ) x). */
+export function tridiagonalSolveJvp([d, e, s]: Tensor[], [x]: Tensor[], [dd, de, ds, db]: (Tensor | null)[]): Tensor[] {
   let rhs: Tensor | null = db;
   const tx = dd || de ? bandTimes(dd, de, x) : null; // Ṫ x
   if (tx) rhs = rhs ? sub(rhs, tx) : neg(tx);
@@ -95,8 +99,8 @@ export function tridiagonalSolveJvp([d, e, s]: Tensor[], x: Tensor, [dd, de, ds,
     const sx = mul(x, unsqueezeRows(ds));
     rhs = rhs ? add(rhs, sx) : sx;
   }
-  if (!rhs) return mul(x, 0);
-  return tridiagonalSolve(d, e, s, rhs);
+  if (!rhs) return [mul(x, 0)];
+  return [tridiagonalSolve(d, e, s, rhs)];
 }
 
 /** shifts [..., K] as [..., 1, K] (broadcast over rows). */
