@@ -10,6 +10,7 @@ import {
 import type { HamiltonianSpectrum, InitResult } from './index';
 import { cpu64Backend } from './backend/cpu';
 import { cpuData } from './ops/util';
+import { solveKappaTridiagonal, tridiagonalEnergies } from './physics/hamiltonianTridiagonal';
 
 export const USAGE = `Usage:
   webgrad hamiltonian [options]   E0(κ), the gap E1 − E0 and their κ-derivatives for
@@ -22,9 +23,12 @@ Options of hamiltonian:
   --L L            box length (default 10)
   --nx N           grid points, endpoints included, N >= 2 (default 500)
   --backend B      auto | webgpu | cpu (default auto: WebGPU when an adapter exists; cpu is the float64 reference)
+  --method M       tridiagonal | jacobi (default tridiagonal: the lowest 4 states by eighTridiagonal,
+                   double-float on WebGPU; jacobi: dense eigh of the nx×nx matrix, all states)
+  --no-compare     skip the dense Jacobi run at the first κ that the tridiagonal table is compared with
   --fd-step h      step of the central finite differences (default 0.001)
   --json           one JSON line per κ on stdout (no finite differences):
-                   { kappa, L, nx, backend, adapter, E0, gap, dE0_dkappa, dgap_dkappa,
+                   { kappa, L, nx, backend, adapter, method, E0, gap, dE0_dkappa, dgap_dkappa,
                      d2E0_dkappa2, d2gap_dkappa2, ms }
   --no-progress    no progress bar (it is drawn on stderr, and only when stderr is a terminal)
   --profile        after the table, the WebGPU kernels of the sweep: calls and device time per kernel
@@ -45,6 +49,8 @@ export interface HamiltonianArgs {
   fdStep: number;
   json: boolean;
   progress: boolean;
+  method: 'tridiagonal' | 'jacobi';
+  compare: boolean;
   profile: boolean;
 }
 
@@ -62,7 +68,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (argv.includes('--help') || argv.includes('-h')) return { command: 'help' };
   const [command, ...rest] = argv;
   if (command !== 'hamiltonian') throw new UsageError(`unknown command '${command}'`);
-  const args: HamiltonianArgs = { kappas: [], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, profile: false };
+  const args: HamiltonianArgs = { kappas: [], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, method: 'tridiagonal', compare: true, profile: false };
   let sweep: number[] | null = null;
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i];
@@ -108,13 +114,23 @@ export function parseArgs(argv: readonly string[]): Command {
         noValue();
         args.json = true;
         break;
-      case '--no-progress':
+      case '--method': {
+        const m = value();
+        if (m !== 'tridiagonal' && m !== 'jacobi') throw new UsageError(`--method must be tridiagonal or jacobi, got '${m}'`);
+        args.method = m;
+        break;
+      }
+      case '--no-compare':
         noValue();
-        args.progress = false;
+        args.compare = false;
         break;
       case '--profile':
         noValue();
         args.profile = true;
+        break;
+      case '--no-progress':
+        noValue();
+        args.progress = false;
         break;
       default:
         throw new UsageError(`unknown option '${flag}'`);
@@ -189,11 +205,12 @@ export async function solveKappa(kappaValue: number, L: number, nx: number): Pro
  * E0 and the gap at κ on the float64 CPU reference (as gradcheck does): float32 storage of H alone moves
  * E0 by ~1e-5 (its diagonal 1/Δx² + V ≈ 2490 keeps V to ±1.2e-4), which central differences would divide by 2h.
  */
-function referenceEnergies(kappa: number, L: number, nx: number): [number, number] {
+function referenceEnergies(kappa: number, L: number, nx: number, method: HamiltonianArgs['method'] = 'jacobi'): [number, number] {
   return noGrad(() =>
     withBackend(cpu64Backend, () => {
       // κ ± h kept in float64 (tensor() would round it to float32, an error of ~1e-7 / 2h).
       const k = new Tensor(cpu64Backend.upload(Float64Array.of(kappa)), []);
+      if (method === 'tridiagonal') return tridiagonalEnergies(k, L, nx);
       const s = hamiltonianSpectrum({ kappa: k, L, nx });
       const [E0, gap] = [cpuData(s.E0)[0], cpuData(s.gap)[0]];
       disposeSpectrum(s);
@@ -201,6 +218,27 @@ function referenceEnergies(kappa: number, L: number, nx: number): [number, numbe
     }),
   );
 }
+
+/**
+ * d²E0/dκ² and d²gap/dκ² by second-order perturbation theory from the float64 CPU reference's full dense
+ * spectrum at κ (all nx states enter the sum), an independent check on the derivatives through the solver.
+ */
+function referencePerturbation(kappa: number, L: number, nx: number): [number, number] {
+  return noGrad(() =>
+    withBackend(cpu64Backend, () => {
+      const k = new Tensor(cpu64Backend.upload(Float64Array.of(kappa)), []);
+      const s = hamiltonianSpectrum({ kappa: k, L, nx });
+      const pt = perturbationTheory(s);
+      const out: [number, number] = [cpuData(pt.d2E0)[0], cpuData(pt.d2gap)[0]];
+      [pt.d2E0, pt.d2gap].forEach((t) => t.dispose());
+      disposeSpectrum(s);
+      return out;
+    }),
+  );
+}
+
+/** The dense float64 reference's size limit for the perturbation-theory columns (an O(nx³) eigh per κ). */
+const PERTURBATION_MAX_NX = 2000;
 
 // ---- output ------------------------------------------------------------------------------------------
 
@@ -252,7 +290,7 @@ function table(rows: readonly Row[]): string {
     ['── d²gap/dκ² ──', 2],
     ['', 1],
   ] as const;
-  const cols = ['κ', 'E0', 'gap', 'backward', 'H–F', 'fin. diff', 'backward', 'H–F', 'fin. diff', 'eigh', 'pert.', 'eigh', 'pert.', 'ms'];
+  const cols = ['κ', 'E0', 'gap', 'backward', 'H–F', 'fin. diff', 'backward', 'H–F', 'fin. diff', 'fwd∘rev', 'pert.', 'fwd∘rev', 'pert.', 'ms'];
   const w = [6, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 8];
   let at = 0;
   const head = groups.map(([label, span]) => {
@@ -270,6 +308,23 @@ function table(rows: readonly Row[]): string {
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+const SOLVERS = {
+  tridiagonal: 'tridiagonal — eighTridiagonal, lowest 4 states (Sturm bisection + inverse iteration; double-float on WebGPU, float64 on the CPU)',
+  jacobi: 'jacobi — dense eigh of the nx×nx matrix (parallel Jacobi on WebGPU, Householder + QL on the CPU), all states',
+};
+
+/** One κ by either route, with Hellmann–Feynman values. */
+async function solveOne(kappa: number, L: number, nx: number, method: HamiltonianArgs['method']): Promise<KappaResult & { hfE0: number; hfGap: number }> {
+  if (method === 'tridiagonal') return solveKappaTridiagonal(kappa, L, nx);
+  const r = await solveKappa(kappa, L, nx);
+  const hf = hellmannFeynman(r.spectrum);
+  const [hfE0, hfGap] = await Promise.all([hf.dE0.item(), hf.dgap.item()]);
+  [hf.dE0, hf.dgap].forEach((t) => t.dispose());
+  disposeSpectrum(r.spectrum);
+  const { spectrum: _, ...result } = r;
+  return { ...result, hfE0, hfGap };
+}
+
 async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Stream): Promise<number> {
   let backend: InitResult;
   try {
@@ -285,11 +340,9 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
   if (args.json) {
     for (const kappa of args.kappas) {
       progress.step(`κ = ${kappa}`);
-      const r = await solveKappa(kappa, L, nx);
-      disposeSpectrum(r.spectrum);
+      const result = await solveOne(kappa, L, nx, args.method);
       progress.clear();
-      const { spectrum: _, ...result } = r;
-      stdout.write(`${JSON.stringify({ kappa, L, nx, backend: backend.backend, adapter: backend.adapter, E0: result.E0, gap: result.gap,
+      stdout.write(`${JSON.stringify({ kappa, L, nx, backend: backend.backend, adapter: backend.adapter, method: args.method, E0: result.E0, gap: result.gap,
         dE0_dkappa: result.dE0_dkappa, dgap_dkappa: result.dgap_dkappa, d2E0_dkappa2: result.d2E0_dkappa2, d2gap_dkappa2: result.d2gap_dkappa2,
         ms: result.ms })}\n`);
     }
@@ -297,37 +350,42 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
   }
 
   stdout.write(`webgrad hamiltonian: H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2}, L = ${L}, nx = ${nx} (Δx = ${(L / (nx - 1)).toPrecision(6)})\n`);
-  stdout.write(`backend: ${backend.backend} — ${backend.adapter}${backend.backend === 'cpu' && args.backend === 'auto' ? ` (${backend.reason})` : ''}\n\n`);
+  stdout.write(`backend: ${backend.backend} — ${backend.adapter}${backend.backend === 'cpu' && args.backend === 'auto' ? ` (${backend.reason})` : ''}\n`);
+  stdout.write(`solver: ${SOLVERS[args.method]}\n\n`);
   const rows: Row[] = [];
   const sweep = async (): Promise<void> => {
     for (const kappa of args.kappas) {
-      progress.step(`κ = ${kappa}: eigh + backward`);
-      const r = await solveKappa(kappa, L, nx);
-      const hf = hellmannFeynman(r.spectrum);
-      const pt = perturbationTheory(r.spectrum);
-      const [hfE0, hfGap, ptE0, ptGap] = await Promise.all([hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].map((t) => t.item()));
-      [hf.dE0, hf.dgap, pt.d2E0, pt.d2gap].forEach((t) => t.dispose());
-      disposeSpectrum(r.spectrum);
+      progress.step(`κ = ${kappa}: solve + backward`);
+      const result = await solveOne(kappa, L, nx, args.method);
       progress.step(`κ = ${kappa}: finite differences`);
       const tf = now();
-      const [plus, minus] = [referenceEnergies(kappa + h, L, nx), referenceEnergies(kappa - h, L, nx)];
+      const [plus, minus] = [referenceEnergies(kappa + h, L, nx, args.method), referenceEnergies(kappa - h, L, nx, args.method)];
       const fdMs = now() - tf;
-      const { spectrum: _, ...result } = r;
-      rows.push({ ...result, hfE0, hfGap, ptE0, ptGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
+      const [ptE0, ptGap] = nx <= PERTURBATION_MAX_NX ? referencePerturbation(kappa, L, nx) : [NaN, NaN];
+      rows.push({ ...result, ptE0, ptGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
     }
   };
   const profiled = args.profile && backend.backend === 'webgpu' ? await profile(sweep) : (await sweep(), null);
   progress.clear();
+  const solver = args.method === 'tridiagonal' ? 'eighTridiagonal' : 'eigh';
   stdout.write(`${table(rows)}\n\n`);
-  stdout.write('backward: reverse mode through eigh; H–F: Hellmann–Feynman ⟨ψ|e^{−x²/2}|ψ⟩ from the eigenvectors; ');
-  stdout.write(`fin. diff: central differences with h = ${h} of the same H in float64 on the CPU reference (two more eigh per κ);\n`);
-  stdout.write('d²/dκ² eigh: forward over reverse through eigh (the gradients\' tangents, κ a dual number); ');
-  stdout.write('pert.: second-order perturbation theory 2·Σ_{m≠n} |⟨m|e^{−x²/2}|n⟩|²/(E_n − E_m)\n');
+  stdout.write(`backward: reverse mode through ${solver}; H–F: Hellmann–Feynman ⟨ψ|e^{−x²/2}|ψ⟩ from the eigenvectors; `);
+  stdout.write(`fin. diff: central differences with h = ${h} of the same H in float64 on the CPU reference (two more solves per κ);\n`);
+  stdout.write(`d²/dκ² fwd∘rev: forward over reverse through ${solver} (κ a dual number: the two backward passes carry its tangent); `);
+  stdout.write(`pert.: second-order perturbation theory 2·Σ_{m≠n} |⟨m|e^{−x²/2}|n⟩|²/(E_n − E_m) over all states of the float64 reference${nx > PERTURBATION_MAX_NX ? ` (skipped above nx = ${PERTURBATION_MAX_NX})` : ''}\n`);
   const ms = (k: keyof KappaResult['ms']): string => mean(rows.map((r) => r.ms[k])).toFixed(1);
   stdout.write(`timings, ms per κ (mean of ${rows.length}): build H ${ms('build')}, eigh ${ms('eigh')}, backward ×2 with tangents ${ms('backward')}, `);
   stdout.write(`total ${ms('total')}; finite differences ${mean(rows.map((r) => r.fdMs)).toFixed(1)}`);
   const compile = backend.backend === 'webgpu' && rows.length > 1 ? `; the first κ took ${rows[0].ms.total.toFixed(1)} (kernel compilation included)` : '';
   stdout.write(`${compile}\n`);
+  if (args.method === 'tridiagonal' && args.compare && nx <= 1000) {
+    const kappa = args.kappas[0];
+    const dense = await solveOne(kappa, L, nx, 'jacobi');
+    const first = rows[0].ms.total;
+    stdout.write(`dense Jacobi (--method jacobi) at κ = ${kappa}: E0 ${dense.E0.toFixed(7)}, gap ${dense.gap.toFixed(7)}, dE0/dκ ${dense.dE0_dkappa.toFixed(7)}, `);
+    stdout.write(`dgap/dκ ${dense.dgap_dkappa.toFixed(7)}, d²E0/dκ² ${dense.d2E0_dkappa2.toFixed(7)}; ${dense.ms.total.toFixed(1)} ms with its kernel compilation, `);
+    stdout.write(`${(dense.ms.total / first).toFixed(0)}× the tridiagonal route's first κ (${first.toFixed(1)} ms, compilation included)\n`);
+  }
   if (profiled) stdout.write(`\nWebGPU kernels of the sweep (--profile; timed ones run one pass each, so the timings above are slower):\n${profiled.table()}\n`);
   else if (args.profile) stdout.write('\n--profile: no WebGPU kernels to profile on the CPU backend\n');
   return 0;

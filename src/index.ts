@@ -21,11 +21,16 @@ export { reshape, broadcastTo, expand, permute, transpose, squeeze, unsqueeze, c
 export * from './ops/indexing';
 export { matmul, dot } from './ops/matmul';
 export * from './ops/eigh';
+export { eighTridiagonal } from './ops/eighTridiagonal/index';
+export type { EighTridiagonalOptions } from './ops/eighTridiagonal/index';
+export { tridiagonalSolve } from './ops/eighTridiagonal/solve';
 /** Diagnostics of the last WebGPU eigh (for benchmarks): dispatches encoded, steps per sweep, and Jacobi steps taken (known after the next readback). */
 export { jacobiStats } from './ops/eigh/jacobi';
 
 // Physics: the 1-D Hamiltonian of the headline workload.
 export * from './physics/hamiltonian';
+export { hamiltonianTridiagonal, hamiltonianSweep, stateExpectations, solveKappaTridiagonal } from './physics/hamiltonianTridiagonal';
+export type { TridiagonalSpectrum, TridiagonalSpectrumOptions, SweepResult, SolverChoice } from './physics/hamiltonianTridiagonal';
 
 export { noGrad, enableGrad, isGradEnabled } from './autograd/node';
 export { backward } from './autograd/backward';

@@ -17,8 +17,8 @@ describe('webgrad hamiltonian', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0]);
-    expect(Object.keys(out)).toEqual(['kappa', 'L', 'nx', 'backend', 'adapter', 'E0', 'gap', 'dE0_dkappa', 'dgap_dkappa', 'd2E0_dkappa2', 'd2gap_dkappa2', 'ms']);
-    expect(out).toMatchObject({ kappa: 1, L: 10, nx: 500, backend: 'cpu' });
+    expect(Object.keys(out)).toEqual(['kappa', 'L', 'nx', 'backend', 'adapter', 'method', 'E0', 'gap', 'dE0_dkappa', 'dgap_dkappa', 'd2E0_dkappa2', 'd2gap_dkappa2', 'ms']);
+    expect(out).toMatchObject({ kappa: 1, L: 10, nx: 500, backend: 'cpu', method: 'tridiagonal' });
     expect(out.adapter).toMatch(/CPU/);
     // Float64 reference values (issue 4); relative error where the value exceeds 1.
     const want = { E0: 1.2933102842, gap: 0.7228945139, dE0_dkappa: 0.7655881821, dgap_dkappa: -0.2788359043 };
@@ -55,6 +55,21 @@ describe('webgrad hamiltonian', () => {
       expect(Math.abs(dgap - fdGap)).toBeLessThanOrEqual(3e-6);
     }
     expect(r.stdout).toMatch(/timings, ms per κ/);
+    expect(r.stdout).toMatch(/^solver: tridiagonal — eighTridiagonal/m);
+    expect(r.stdout).toMatch(/^dense Jacobi \(--method jacobi\) at κ = 0: E0 0\.\d+/m);
+  });
+
+  it('--method jacobi keeps the dense route; --kappas sweeps of any length agree between the two solvers', () => {
+    const kappas = Array.from({ length: 12 }, (_, i) => (i - 3) / 2);
+    const run = (method: string) =>
+      webgrad('hamiltonian', '--json', '--backend', 'cpu', '--nx', '64', '--method', method, '--kappas', kappas.join(','))
+        .stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [tri, dense] = [run('tridiagonal'), run('jacobi')];
+    expect(tri.map((o) => o.kappa)).toEqual(kappas);
+    expect(dense.every((o) => o.method === 'jacobi')).toBe(true);
+    tri.forEach((o, i) => {
+      for (const k of ['E0', 'gap', 'dE0_dkappa', 'dgap_dkappa']) expect(Math.abs(o[k] - dense[i][k]), `${k} at κ = ${o.kappa}`).toBeLessThan(1e-6);
+    });
   });
 
   const usageErrors: [string[], RegExp][] = [
@@ -65,6 +80,7 @@ describe('webgrad hamiltonian', () => {
     [['hamiltonian', '--backend', 'metal'], /--backend must be one of auto, webgpu, cpu/],
     [['hamiltonian', '--frobnicate'], /unknown option '--frobnicate'/],
     [['hamiltonian', '--json=yes'], /--json takes no value/],
+    [['hamiltonian', '--method', 'qr'], /--method must be tridiagonal or jacobi, got 'qr'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [[], /missing command/],
   ];
@@ -100,14 +116,15 @@ describe('parseArgs', () => {
   it('reads flags with separate or = values, negative numbers, and the default sweep', () => {
     expect(parseArgs(['hamiltonian'])).toEqual({
       command: 'hamiltonian',
-      args: { kappas: [0, 0.5, 1, 2, 3, 5], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, profile: false },
+      args: { kappas: [0, 0.5, 1, 2, 3, 5], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, method: 'tridiagonal', compare: true, profile: false },
     });
     const c = parseArgs(['hamiltonian', '--kappa', '-1.5', '--kappa=2', '--L=12', '--nx', '64', '--backend=webgpu', '--json', '--no-progress']);
     expect(c).toEqual({
       command: 'hamiltonian',
-      args: { kappas: [-1.5, 2], L: 12, nx: 64, backend: 'webgpu', fdStep: 1e-3, json: true, progress: false, profile: false },
+      args: { kappas: [-1.5, 2], L: 12, nx: 64, backend: 'webgpu', fdStep: 1e-3, json: true, progress: false, method: 'tridiagonal', compare: true, profile: false },
     });
     expect(parseArgs(['hamiltonian', '--kappas', '0,0.25,4'])).toMatchObject({ args: { kappas: [0, 0.25, 4] } });
     expect(parseArgs(['hamiltonian', '-h'])).toEqual({ command: 'help' });
+    expect(parseArgs(['hamiltonian', '--method', 'jacobi', '--no-compare'])).toMatchObject({ args: { method: 'jacobi', compare: false } });
   });
 });

@@ -73,6 +73,19 @@ const OPS: OpCase[] = [
     },
   },
   { name: 'eigvalsh', shapes: () => [[3, 3]], f: ([a]) => wg.eigvalsh(a.matmul(a.transpose())) },
+  {
+    name: 'eighTridiagonal (selected eigenvalues and eigenvectors)',
+    shapes: () => [[5], [4]],
+    f: ([d, e]) => {
+      const [w, v] = wg.eighTridiagonal(d.add(tensor([0, 2, 4, 6, 8], { backend: d.backend })), e, { select: [1, 4] });
+      return w.add(v.square().mul(v).sum(0));
+    },
+  },
+  {
+    name: 'tridiagonalSolve',
+    shapes: () => [[4], [3], [2], [4, 2]],
+    f: ([d, e, s, b]) => wg.tridiagonalSolve(d.add(tensor([3, 4, 5, 6], { backend: d.backend })), e, s, b),
+  },
   { name: 'nn: gelu, silu', shapes: same(1), f: ([x]) => F.gelu(x).add(F.silu(x)) },
   { name: 'nn: linear', shapes: () => [[2, 3], [4, 3], [4]], f: ([x, w, b]) => F.linear(x, w, b).tanh() },
   { name: 'nn: layerNorm', shapes: () => [[2, 5]], f: ([x]) => F.layerNorm(x, [5]).mul(x) },

@@ -29,7 +29,9 @@ forEachBackend((backend) => {
       const gpu = getWebGPUBackend()!;
       expect(report.timestamps).toBe(gpu.device.features.has('timestamp-query'));
       if (report.timestamps) {
-        for (const k of report.kernels) expect(k.deviceMs!).toBeGreaterThan(0);
+        // Dawn quantises timestamps (32.8 µs steps on SwiftShader): a tiny kernel may read 0, the sum may not.
+        for (const k of report.kernels) expect(k.deviceMs!).toBeGreaterThanOrEqual(0);
+        expect(report.deviceMs!).toBeGreaterThan(0);
         expect(report.deviceMs!).toBeLessThanOrEqual(report.wallMs);
       }
       expect(report.table()).toMatch(/binary:add\s+2\s/);

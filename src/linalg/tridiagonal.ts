@@ -358,7 +358,7 @@ function clusterOrthogonality(z: Float64Array, n: number, from: number, to: numb
  * U is stored for the back substitution as r = 1/diag, u1 = superdiagonal·r, u2 = second
  * superdiagonal·r.
  */
-class TridiagonalLU {
+export class TridiagonalLU {
   readonly r: Float64Array;
   readonly u1: Float64Array;
   readonly u2: Float64Array;

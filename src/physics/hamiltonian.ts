@@ -17,6 +17,7 @@ import { getBackend } from '../runtime';
 import { WebgradError } from '../shape';
 import { tidy, Tensor } from '../tensor';
 import { cpuData } from '../ops/util';
+import { hamiltonianTridiagonal, SolverChoice, TridiagonalSpectrum, TridiagonalSpectrumOptions, usesTridiagonal } from './hamiltonianTridiagonal';
 
 export interface HamiltonianOptions {
   /** Strength of the Gaussian bump: a number, or a 0-d tensor (set `requiresGrad` to differentiate in κ). */
@@ -122,7 +123,11 @@ function component(v: Tensor, weights: Record<number, number>): Tensor {
  * states, plus E0 and the gap E1 − E0 as 0-d tensors differentiable in κ (for both derivatives from the one
  * eigh, call `E0.backward({ retainGraph: true })`, read κ.grad, then `gap.backward()`).
  */
-export function hamiltonianSpectrum(source: HamiltonianOptions | Hamiltonian1d): HamiltonianSpectrum {
+/** With `k` (and no `method: 'jacobi'`), or `method: 'tridiagonal'`: the lowest k states by eighTridiagonal. */
+export function hamiltonianSpectrum(source: TridiagonalSpectrumOptions & ({ method?: 'tridiagonal'; k: number } | { method: 'tridiagonal' })): TridiagonalSpectrum;
+export function hamiltonianSpectrum(source: (HamiltonianOptions & { method?: 'jacobi'; k?: number }) | Hamiltonian1d): HamiltonianSpectrum;
+export function hamiltonianSpectrum(source: (HamiltonianOptions & SolverChoice) | Hamiltonian1d): HamiltonianSpectrum | TridiagonalSpectrum {
+  if (usesTridiagonal(source)) return hamiltonianTridiagonal(source as TridiagonalSpectrumOptions);
   const h = 'H' in source && source.H instanceof Tensor ? (source as Hamiltonian1d) : hamiltonian1d(source);
   return tidy(() => {
     const [energies, states] = eigh(h.H);

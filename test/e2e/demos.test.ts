@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, DIST, launch, NO_WEBGPU_ARGS, openPage, readNumber, RESULTS, ROOT, serveStatic, WEBGPU_ARGS, type Browser, type StaticServer } from './harness';
-import { hamiltonianReference } from './reference';
+import { hamiltonianReference, tridiagonalReference } from './reference';
 
 const haveChromium = existsSync(CHROMIUM);
 const inCI = process.env.CI === 'true';
@@ -283,6 +283,46 @@ describe.skipIf(!haveChromium && !inCI)('demos in Chromium', () => {
             // The second-order Taylor parabola is one of the curves' series.
             expect(await page.textContent('#plot-e0')).toMatch(/2nd-order Taylor/);
             await shot(page, 'hamiltonian');
+          });
+        }, TIMEOUT);
+
+        it('the solver switch: dense Jacobi agrees at the same κ; the time per κ of each solver is shown', async () => {
+          await step('solver', async () => {
+            const e0 = page.locator('[data-testid="e0"]');
+            expect(await e0.getAttribute('data-method')).toBe('tridiagonal');
+            const ref = hamiltonianReference(kappa);
+            // Double-float: E0 to the 7 digits shown (the dense float32 route: ~1e-5).
+            const tri = await readNumber(page, 'e0');
+            expect(Math.abs(tri - ref.E0)).toBeLessThan(2e-6);
+            expect(Math.abs((await readNumber(page, 'de0')) - ref.dE0)).toBeLessThan(2e-6);
+            const triTime = (await page.textContent('[data-testid="t-tridiagonal"]')) ?? '';
+            expect(triTime).toMatch(/ms \(Nₓ = 500\)/);
+            console.log(`Hamiltonian page (${mode}): tridiagonal solver, time per κ at Nₓ = 500: ${triTime}`);
+            await page.selectOption('[data-testid="solver"]', 'jacobi');
+            await page.waitForSelector(`[data-testid="e0"][data-kappa="${kappa}"][data-method="jacobi"]`, { timeout: WAIT });
+            expect(Math.abs((await readNumber(page, 'e0')) - ref.E0)).toBeLessThan(2e-4);
+            expect(Math.abs((await readNumber(page, 'de0')) - ref.dE0)).toBeLessThan(1e-3);
+            const jacobiTime = (await page.textContent('[data-testid="t-jacobi"]')) ?? '';
+            expect(jacobiTime).toMatch(/ms \(Nₓ = 500\)/);
+            expect(await page.textContent('[data-testid="t-tridiagonal"]')).toBe(triTime); // both shown side by side
+            console.log(`Hamiltonian page (${mode}): dense Jacobi, time per κ at Nₓ = 500: ${jacobiTime}`);
+            await page.selectOption('[data-testid="solver"]', 'tridiagonal');
+            await page.waitForSelector(`[data-testid="e0"][data-kappa="${kappa}"][data-method="tridiagonal"]`, { timeout: WAIT });
+          });
+        }, TIMEOUT);
+
+        it('Nₓ = 10⁵ with the tridiagonal solver', async () => {
+          await step('nx-1e5', async () => {
+            await page.fill('[data-testid="input-nx"]', '100000');
+            await page.dispatchEvent('[data-testid="input-nx"]', 'change');
+            await page.waitForSelector(`[data-testid="e0"][data-kappa="${kappa}"][data-nx="100000"]`, { timeout: WAIT });
+            const ref = tridiagonalReference(kappa, 10, 100000);
+            expect(Math.abs((await readNumber(page, 'e0')) - ref.E0)).toBeLessThan(1e-5);
+            expect(Math.abs((await readNumber(page, 'gap')) - ref.gap)).toBeLessThan(1e-5);
+            console.log(`Hamiltonian page (${mode}): time per κ at Nₓ = 10⁵: ${await page.textContent('[data-testid="t-tridiagonal"]')}`);
+            await page.fill('[data-testid="input-nx"]', '500');
+            await page.dispatchEvent('[data-testid="input-nx"]', 'change');
+            await page.waitForSelector(`[data-testid="e0"][data-kappa="${kappa}"][data-nx="500"]`, { timeout: WAIT });
           });
         }, TIMEOUT);
 

@@ -4,7 +4,7 @@
 import { requestedBackend, showBackend, showBackendError } from '../badge';
 import { fmt, ms } from '../format';
 import { align, Plot } from '../plot';
-import type { EnergiesResult, Grid, Request, Response, StateResult } from './protocol';
+import type { EnergiesResult, Grid, Request, Response, Solver, StateResult } from './protocol';
 
 const STATES = 4;
 const CURVE_KAPPAS = coarseToFine(20).map((i) => i * 0.5); // κ = 0, 0.5, …, 10
@@ -40,7 +40,14 @@ interface Fd {
   dgap: number;
 }
 
-const want = { kappa: Number(slider.value), grid: readGrid(), h: readH() };
+const solverSelect = $<HTMLSelectElement>('#solver');
+const readSolver = (): Solver => (solverSelect.value === 'jacobi' ? 'jacobi' : 'tridiagonal');
+/** Largest Nₓ per solver: the dense route stores Nₓ² floats and costs O(Nₓ³). */
+const MAX_NX: Record<Solver, number> = { tridiagonal: 100_000, jacobi: 500 };
+/** The last time per κ (state request) of each solver, shown side by side. */
+const perKappa: Partial<Record<Solver, { ms: number; nx: number }>> = {};
+
+const want = { kappa: Number(slider.value), grid: readGrid(), h: readH(), method: readSolver() };
 let shown: StateResult | null = null;
 let fd: Fd | null = null;
 let fdMs = 0;
@@ -53,7 +60,7 @@ let curveMs: number[] = [];
 function readGrid(): Grid {
   const L = Number($<HTMLInputElement>('#L').value);
   const nx = Math.round(Number($<HTMLInputElement>('#nx').value));
-  return { L: Number.isFinite(L) && L > 0 ? L : 10, nx: Number.isFinite(nx) ? Math.min(500, Math.max(10, nx)) : 500 };
+  return { L: Number.isFinite(L) && L > 0 ? L : 10, nx: Number.isFinite(nx) ? Math.min(MAX_NX[readSolver()], Math.max(10, nx)) : 500 };
 }
 
 function readH(): number {
@@ -61,8 +68,9 @@ function readH(): number {
   return Number.isFinite(h) && h > 0 ? h : 0.05;
 }
 
-function gridKey(g: Grid): string {
-  return `${g.L}/${g.nx}`;
+/** The grid and the solver: results of the other solver are not reused (the dense one is float32 throughout). */
+function gridKey(g: Grid, method: Solver = want.method): string {
+  return `${g.L}/${g.nx}/${method}`;
 }
 
 // ---- the worker --------------------------------------------------------------------------------------------
@@ -85,7 +93,7 @@ function send(req: Request, purpose: Purpose): void {
 /** Picks the most useful next request: newest κ, then its finite differences, then a curve point. */
 function pump(): void {
   if (busy) return;
-  const { kappa, grid, h } = want;
+  const { kappa, grid, h, method } = want;
   const key = gridKey(grid);
   if (curveGrid !== key) {
     curve = new Map();
@@ -94,22 +102,22 @@ function pump(): void {
     $('#t-curve').textContent = '–';
     drawCurves();
   }
-  if (!shown || shown.kappa !== kappa || gridKey(shown.grid) !== key) {
-    setStatus(`computing κ = ${kappa.toFixed(2)}…`, true);
-    send({ type: 'state', id: nextId++, kappa, states: STATES, ...grid }, { kind: 'state' });
+  if (!shown || shown.kappa !== kappa || gridKey(shown.grid, shown.method) !== key) {
+    setStatus(`computing κ = ${kappa.toFixed(2)} (${method})…`, true);
+    send({ type: 'state', id: nextId++, kappa, states: STATES, method, ...grid }, { kind: 'state' });
     return;
   }
   if (!fd || fd.kappa !== kappa || fd.h !== h || fd.grid !== key) {
     // One eigvalsh per request, so a slider move waits for at most one of them.
     const side = fdMinus && fdMinus.kappa === kappa && fdMinus.h === h && fdMinus.grid === key ? 1 : -1;
     setStatus(`finite differences at κ = ${kappa.toFixed(2)} (${side < 0 ? '1' : '2'}/2)…`, true);
-    send({ type: 'energies', id: nextId++, kappas: [kappa + side * h], ...grid }, { kind: 'fd', side, kappa, h, grid: key });
+    send({ type: 'energies', id: nextId++, kappas: [kappa + side * h], method, ...grid }, { kind: 'fd', side, kappa, h, grid: key });
     return;
   }
   const missing = CURVE_KAPPAS.find((k) => !curve.has(k));
   if (missing !== undefined) {
     setStatus(`curves: κ = ${missing.toFixed(1)} (${curve.size + 1}/${CURVE_KAPPAS.length})…`, true);
-    send({ type: 'energies', id: nextId++, kappas: [missing], ...grid }, { kind: 'curve' });
+    send({ type: 'energies', id: nextId++, kappas: [missing], method, ...grid }, { kind: 'curve' });
     return;
   }
   setStatus('idle', false);
@@ -162,7 +170,7 @@ function onEnergies(r: EnergiesResult, purpose: Purpose | null): void {
       $('#t-fd').textContent = ms(fdMs + r.ms);
       showFd();
     }
-  } else if (purpose?.kind === 'curve' && gridKey(r.grid) === curveGrid) {
+  } else if (purpose?.kind === 'curve' && gridKey(r.grid, r.method) === curveGrid) {
     const [pt] = r.points;
     curve.set(pt.kappa, { E0: pt.E0, gap: pt.gap });
     curveMs.push(r.ms);
@@ -180,6 +188,12 @@ function showState(s: StateResult): void {
   e0.dataset.kappa = String(s.kappa);
   e0.dataset.nx = String(s.grid.nx);
   e0.dataset.l = String(s.grid.L);
+  e0.dataset.method = s.method;
+  perKappa[s.method] = { ms: s.ms.total, nx: s.grid.nx };
+  for (const m of ['tridiagonal', 'jacobi'] as const) {
+    const p = perKappa[m];
+    byTestId(`t-${m}`).textContent = p ? `${ms(p.ms)} (Nₓ = ${p.nx})` : '–';
+  }
   byTestId('gap').textContent = fmt(s.gap);
   byTestId('de0').textContent = fmt(s.dE0);
   byTestId('dgap').textContent = fmt(s.dgap);
@@ -194,14 +208,14 @@ function showState(s: StateResult): void {
   $('#t-total').textContent = ms(s.ms.total);
   $('#t-latency').textContent = ms(performance.now() - changedAt);
   // A κ on the curves' grid is a curve point too: no need to compute it again.
-  if (CURVE_KAPPAS.includes(s.kappa) && gridKey(s.grid) === curveGrid) curve.set(s.kappa, { E0: s.E0, gap: s.gap });
+  if (CURVE_KAPPAS.includes(s.kappa) && gridKey(s.grid, s.method) === curveGrid) curve.set(s.kappa, { E0: s.E0, gap: s.gap });
   showFd();
   drawStates(s);
   drawCurves();
 }
 
 function showFd(): void {
-  const ok = fd && shown && fd.kappa === shown.kappa && fd.grid === gridKey(shown.grid);
+  const ok = fd && shown && fd.kappa === shown.kappa && fd.grid === gridKey(shown.grid, shown.method);
   byTestId('de0-fd').textContent = ok ? fmt(fd!.dE0, 5) : '…';
   byTestId('dgap-fd').textContent = ok ? fmt(fd!.dgap, 5) : '…';
   if (ok) $('#fd-h-shown').textContent = String(fd!.h);
@@ -241,7 +255,7 @@ function line(kappa: number, y: number, slope: number): [number[], number[]] {
 
 function drawCurves(): void {
   const ks = CURVE_KAPPAS.filter((k) => curve.has(k));
-  const same = shown && gridKey(shown.grid) === curveGrid;
+  const same = shown && gridKey(shown.grid, shown.method) === curveGrid;
   for (const [plot, pick, slope, curvature, fdSlope] of [
     [e0Plot, (p: { E0: number; gap: number }) => p.E0, shown?.dE0, shown?.d2E0, fd?.dE0],
     [gapPlot, (p: { E0: number; gap: number }) => p.gap, shown?.dgap, shown?.d2gap, fd?.dgap],
@@ -326,6 +340,15 @@ for (const id of ['L', 'nx']) {
     pump();
   });
 }
+solverSelect.addEventListener('change', () => {
+  want.method = readSolver();
+  const nxInput = $<HTMLInputElement>('#nx');
+  nxInput.max = String(MAX_NX[want.method]);
+  want.grid = readGrid();
+  nxInput.value = String(want.grid.nx); // the dense route clamps Nₓ to 500
+  changedAt = performance.now();
+  pump();
+});
 $('#fd-h').addEventListener('change', () => {
   want.h = readH();
   pump();

@@ -6,18 +6,22 @@ export interface Grid {
   nx: number;
 }
 
+/** tridiagonal: eighTridiagonal, the lowest states only (Nₓ up to 10⁵); jacobi: dense eigh, all states (Nₓ ≤ 500). */
+export type Solver = 'tridiagonal' | 'jacobi';
+
 export type Request =
   | { type: 'init'; id: number; backend: 'auto' | 'cpu' | 'webgpu' }
   /** Everything shown for one κ: energies, states, and dE/dκ by backward through eigh. */
-  | ({ type: 'state'; id: number; kappa: number; states: number } & Grid)
+  | ({ type: 'state'; id: number; kappa: number; states: number; method: Solver } & Grid)
   /** E0 and the gap only (no gradient), for finite differences and the E0(κ), gap(κ) curves. */
-  | ({ type: 'energies'; id: number; kappas: number[] } & Grid);
+  | ({ type: 'energies'; id: number; kappas: number[]; method: Solver } & Grid);
 
 export interface StateResult {
   type: 'state';
   id: number;
   kappa: number;
   grid: Grid;
+  method: Solver;
   /** The lowest energies E0 … E_{states−1}. */
   energies: number[];
   E0: number;
@@ -43,6 +47,7 @@ export interface EnergiesResult {
   type: 'energies';
   id: number;
   grid: Grid;
+  method: Solver;
   points: { kappa: number; E0: number; gap: number }[];
   ms: number;
 }

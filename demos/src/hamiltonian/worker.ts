@@ -1,8 +1,11 @@
-// The Hamiltonian page's worker: webgrad runs here (navigator.gpu exists in workers), so eigh at nx = 500
-// never blocks the page. One request at a time; the page sends only the newest κ.
+// The Hamiltonian page's worker: webgrad runs here (navigator.gpu exists in workers), so a solve never
+// blocks the page. One request at a time; the page sends only the newest κ. Two solvers: eighTridiagonal
+// (the lowest states, Nₓ up to 10⁵) and the dense eigh. Both give E0, the gap and their first and second
+// κ-derivatives the same way: κ a dual number, two reverse passes (forward over reverse, as the CLI does).
 import {
-  dual, eigvalsh, enterDualLevel, exitDualLevel, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, memory, noGrad, slice, tensor, Tensor,
-  unpackDual, type HamiltonianSpectrum,
+  dual, eigvalsh, enterDualLevel, exitDualLevel, hamiltonian1d, hamiltonianSpectrum, hamiltonianSweep, hamiltonianTridiagonal,
+  hellmannFeynman, init, memory, noGrad, slice, stateExpectations, tensor, Tensor, unpackDual,
+  type HamiltonianSpectrum, type TridiagonalSpectrum,
 } from 'webgrad';
 import type { EnergiesResult, Request, Response, StateResult } from './protocol';
 
@@ -30,24 +33,72 @@ async function derivatives(y: Tensor, kappa: Tensor, retainGraph: boolean): Prom
   return values;
 }
 
-async function state(req: Extract<Request, { type: 'state' }>): Promise<StateResult> {
-  const t0 = performance.now();
-  const kappa = tensor(req.kappa, { requiresGrad: true });
-  const one = tensor(1);
-  // A dual level of our own, held across the readbacks; closing it drops the spectrum's tangents.
+/** E0, the gap and their first and second κ-derivatives, from either solver's spectrum of the dual κ. */
+interface Solved<S> {
+  s: S;
+  E0: number;
+  dE0: number;
+  d2E0: number;
+  dgap: number;
+  d2gap: number;
+  /** When E0 was read back: the end of the forward phase. */
+  t1: number;
+}
+
+/**
+ * Solves at κ + ε (ε's coefficient `one`, which the caller disposes with the spectrum) inside a dual level of
+ * our own, held across the readbacks; closing it drops the spectrum's tangents. Both derivatives come from
+ * the one solve: the graph is kept for the second reverse pass.
+ */
+async function solveDual<S extends { E0: Tensor; gap: Tensor }>(kappa: Tensor, one: Tensor, solve: (k: Tensor) => S): Promise<Solved<S>> {
   const level = enterDualLevel();
-  let s: HamiltonianSpectrum;
-  let E0: number, t1: number, dE0: number, d2E0: number, dgap: number, d2gap: number;
   try {
-    s = hamiltonianSpectrum({ kappa: dual(kappa, one), L: req.L, nx: req.nx });
-    E0 = await s.E0.item();
-    t1 = performance.now();
-    // Both derivatives from the one eigh: keep the graph for the second reverse pass.
-    [dE0, d2E0] = await derivatives(s.E0, kappa, true);
-    [dgap, d2gap] = await derivatives(s.gap, kappa, false);
+    const s = solve(dual(kappa, one));
+    const E0 = await s.E0.item();
+    const t1 = performance.now();
+    const [dE0, d2E0] = await derivatives(s.E0, kappa, true);
+    const [dgap, d2gap] = await derivatives(s.gap, kappa, false);
+    return { s, E0, dE0, d2E0, dgap, d2gap, t1 };
   } finally {
     exitDualLevel(level);
   }
+}
+
+/** The tridiagonal route: the lowest `states` eigenpairs only, derivatives by backward through eighTridiagonal. */
+async function stateTridiagonal(req: Extract<Request, { type: 'state' }>): Promise<StateResult> {
+  const t0 = performance.now();
+  const k = Math.min(Math.max(req.states, 2), req.nx);
+  const kappa = tensor(req.kappa, { requiresGrad: true });
+  const one = tensor(1);
+  const { s, E0, dE0, d2E0, dgap, d2gap, t1 } = await solveDual<TridiagonalSpectrum>(kappa, one, (kd) =>
+    hamiltonianTridiagonal({ kappa: kd, L: req.L, nx: req.nx, k }),
+  );
+  const t2 = performance.now();
+  const hf = stateExpectations(s);
+  const [energiesAll, vectors, x, expectations] = await Promise.all([s.energies.data(), s.states.data(), s.x.data(), hf.data()]);
+  const energies = Array.from(energiesAll);
+  const densities = new Float32Array(k * req.nx);
+  for (let n = 0; n < k; n++) for (let i = 0; i < req.nx; i++) densities[n * req.nx + i] = vectors[i * k + n] ** 2 / s.dx;
+  const potential = x.map((xi) => 0.5 * xi * xi + req.kappa * Math.exp(-0.5 * xi * xi));
+  disposeAll(s, { kappa, one, hf });
+  const t3 = performance.now();
+  return {
+    type: 'state', id: req.id, kappa: req.kappa, grid: { L: req.L, nx: req.nx }, method: 'tridiagonal',
+    energies, E0, gap: energies[1] - energies[0], dE0, dgap, d2E0, d2gap, hfE0: expectations[0], hfGap: expectations[1] - expectations[0],
+    x, potential, densities,
+    ms: { forward: t1 - t0, backward: t2 - t1, readback: t3 - t2, total: t3 - t0 },
+    liveTensors: memory().tensors,
+  };
+}
+
+async function state(req: Extract<Request, { type: 'state' }>): Promise<StateResult> {
+  if (req.method === 'tridiagonal') return stateTridiagonal(req);
+  const t0 = performance.now();
+  const kappa = tensor(req.kappa, { requiresGrad: true });
+  const one = tensor(1);
+  const { s, E0, dE0, d2E0, dgap, d2gap, t1 } = await solveDual<HamiltonianSpectrum>(kappa, one, (kd) =>
+    hamiltonianSpectrum({ kappa: kd, L: req.L, nx: req.nx }),
+  );
   const t2 = performance.now();
   const k = Math.min(req.states, req.nx);
   const hf = hellmannFeynman(s);
@@ -69,6 +120,7 @@ async function state(req: Extract<Request, { type: 'state' }>): Promise<StateRes
     id: req.id,
     kappa: req.kappa,
     grid: { L: req.L, nx: req.nx },
+    method: 'jacobi',
     energies,
     E0,
     gap: energies[1] - energies[0],
@@ -89,6 +141,12 @@ async function state(req: Extract<Request, { type: 'state' }>): Promise<StateRes
 async function energies(req: Extract<Request, { type: 'energies' }>): Promise<EnergiesResult> {
   const t0 = performance.now();
   const points: EnergiesResult['points'] = [];
+  if (req.method === 'tridiagonal') {
+    // All the κ of the request in one batched call.
+    const r = await hamiltonianSweep({ kappas: req.kappas, L: req.L, nx: req.nx });
+    req.kappas.forEach((kappa, b) => points.push({ kappa, E0: r.E0[b], gap: r.gap[b] }));
+    return { type: 'energies', id: req.id, grid: { L: req.L, nx: req.nx }, method: req.method, points, ms: performance.now() - t0 };
+  }
   for (const kappa of req.kappas) {
     const h = hamiltonian1d({ kappa, L: req.L, nx: req.nx });
     const w = noGrad(() => eigvalsh(h.H));
@@ -97,7 +155,7 @@ async function energies(req: Extract<Request, { type: 'energies' }>): Promise<En
     disposeAll(h, { w, two });
     points.push({ kappa, E0: e0, gap: e1 - e0 });
   }
-  return { type: 'energies', id: req.id, grid: { L: req.L, nx: req.nx }, points, ms: performance.now() - t0 };
+  return { type: 'energies', id: req.id, grid: { L: req.L, nx: req.nx }, method: req.method, points, ms: performance.now() - t0 };
 }
 
 scope.onmessage = async ({ data: req }) => {
