@@ -7,6 +7,7 @@ import { Usage } from './backend/webgpu/bufferPool';
 import { getBackend, getWebGPUBackend } from './runtime';
 import { WebgradError } from './shape';
 
+/** One kernel's line in a {@link ProfileReport}. */
 export interface KernelProfile {
   /** The kernel's name: its cache key without sizes and launch shapes ("binary:add", "eigh:solve"). */
   kernel: string;
@@ -15,6 +16,7 @@ export interface KernelProfile {
   deviceMs: number | null;
 }
 
+/** What {@link profile} measured while its function ran. */
 export interface ProfileReport<T> {
   /** What fn returned (awaited). */
   result: T;

@@ -4,6 +4,7 @@ import { findWebGPU } from './backend/webgpu/adapter';
 import { DawnPolling, setDawnPolling } from './backend/webgpu/dawnPolling';
 import { WebGPUBackend } from './backend/webgpu/webgpuBackend';
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /** 'auto' (default) takes WebGPU when an adapter exists, else the CPU reference. */
   backend?: 'auto' | BackendName;
@@ -21,7 +22,9 @@ export interface InitOptions {
   dawnPolling?: DawnPolling;
 }
 
+/** What {@link init} chose, and why. */
 export interface InitResult {
+  /** The backend now in use. */
   backend: BackendName;
   /** The adapter in words (vendor, architecture, device), or the CPU backend's description. */
   adapter: string;

@@ -1,5 +1,6 @@
 // Shape arithmetic shared by every op: sizes, strides, NumPy broadcasting, axis normalisation.
 
+/** A tensor shape: the size of each dim, outermost first. */
 export type Shape = readonly number[];
 
 /** An error raised at the call, naming the op at fault. */

@@ -5,6 +5,7 @@
 import { fmt, sameShape, WebgradError } from '../shape';
 import type { Tensor } from '../tensor';
 
+/** A forward-mode level: tangents made at it belong to it (see {@link dualLevel}). */
 export interface DualLevel {
   readonly id: number;
   /** Tensors given a tangent at this level; their tangents are dropped when the level closes. */

@@ -1,8 +1,10 @@
 // The one interface both backends implement. Kernels live with their ops (src/ops/*): a backend only owns
 // memory (storage, upload, readback); the WebGPU backend also owns dispatch (pipelines, batching, uniforms).
 
+/** The two backends: the CPU reference and WebGPU. */
 export type BackendName = 'cpu' | 'webgpu';
 
+/** A backend: owns tensor storage (upload, readback); WebGPU's also dispatches kernels. */
 export interface Backend {
   readonly name: BackendName;
   /** Human-readable adapter description ("SwiftShader (google, swiftshader)", "CPU (float64 reference)"). */

@@ -17,6 +17,7 @@ export function permutation(n: number, seed: number): Float32Array {
   return p;
 }
 
+/** Options of `DataLoader`. */
 export interface LoaderOptions {
   batchSize: number;
   /** Reshuffle every epoch (default true). */

@@ -4,6 +4,7 @@
 import { mulberry32 } from '../ops/creation';
 import { WebgradError } from '../shape';
 
+/** Labelled 2-D points for classification. */
 export interface Dataset2D {
   /** Row-major [n, 2] points. */
   x: Float32Array;
@@ -13,6 +14,7 @@ export interface Dataset2D {
   classes: number;
 }
 
+/** Options of the synthetic 2-D sets. */
 export interface SyntheticOptions {
   /** Points in all (split evenly between classes). Default 300. */
   n?: number;

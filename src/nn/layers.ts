@@ -17,6 +17,7 @@ function uniform(shape: number[], bound: number, next: () => number, options: Te
   return fromArray(Float32Array.from({ length: n }, () => (2 * next() - 1) * bound), shape, options);
 }
 
+/** Options of `Linear`. */
 export interface LinearOptions {
   /** Add a learnable bias (default true). */
   bias?: boolean;
@@ -72,18 +73,21 @@ export class Sequential extends Module {
   }
 }
 
+/** max(x, 0) as a module. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** tanh as a module. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
+/** The logistic sigmoid as a module. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
@@ -97,6 +101,7 @@ export class GELU extends Module {
   }
 }
 
+/** x·sigmoid(x) (swish) as a module. */
 export class SiLU extends Module {
   forward(x: Tensor): Tensor {
     return silu(x);

@@ -9,8 +9,11 @@ import fillWgsl from '../../shaders/fill.wgsl?raw';
 import { fmt, Shape, sizeOf, WebgradError } from '../shape';
 import { NestedArray, Tensor } from '../tensor';
 
+/** Options of tensor constructors. */
 export interface TensorOptions {
+  /** Shape to give the data (default: the nested array's own shape). */
   shape?: Shape;
+  /** Make the tensor a leaf that records gradients (default false). */
   requiresGrad?: boolean;
   /** Defaults to the backend chosen by `init()`. */
   backend?: Backend;
@@ -95,9 +98,13 @@ const FILL = {
   },
 };
 
+/** A tensor of zeros (written by a fill kernel, no upload). */
 export const zeros = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 0, options);
+/** A tensor of ones (written by a fill kernel, no upload). */
 export const ones = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 1, options);
+/** Zeros of `t`'s shape, on `t`'s backend. */
 export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 0, { backend: t.backend, ...options });
+/** Ones of `t`'s shape, on `t`'s backend. */
 export const onesLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 1, { backend: t.backend, ...options });
 
 /** `[start, end)` in steps of `step` (like `torch.arange`); `arange(n)` is `0..n-1`. */
@@ -143,7 +150,9 @@ export function manualSeed(seed: number): void {
 }
 const nextSeed = (): number => (defaultSeed = (Math.imul(defaultSeed, 1664525) + 1013904223) >>> 0);
 
+/** Options of random constructors. */
 export interface RandomOptions extends TensorOptions {
+  /** Seed of this tensor's generator (default: the next value of the global seed, see `manualSeed`). */
   seed?: number;
 }
 

@@ -143,7 +143,9 @@ export function eigvalsh(a: Tensor): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Eigenvalues (ascending) and eigenvectors (columns) of the symmetrised matrix; see {@link eigh}. */
     eigh(): [eigenvalues: Tensor, eigenvectors: Tensor];
+    /** Eigenvalues (ascending) of the symmetrised matrix; see {@link eigvalsh}. */
     eigvalsh(): Tensor;
   }
 }

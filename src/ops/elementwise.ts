@@ -17,6 +17,7 @@ import binaryWgsl from '../../shaders/binary.wgsl?raw';
 import binaryBackwardWgsl from '../../shaders/binary.backward.wgsl?raw';
 import binaryJvpWgsl from '../../shaders/binary.jvp.wgsl?raw';
 
+/** A tensor or a JS number (numbers travel in kernel uniforms and broadcast like 0-d tensors). */
 export type TensorLike = Tensor | number;
 
 interface UnaryDef {
@@ -480,32 +481,55 @@ export function binary(name: BinaryName, aIn: TensorLike, bIn: TensorLike): Tens
   return bind1(named(prim, name), [a, b], { name, outShape });
 }
 
+/** a + b, elementwise with NumPy broadcasting (JS numbers allowed). */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
+/** a − b, elementwise with broadcasting. */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
+/** a · b, elementwise with broadcasting. */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
+/** a / b, elementwise with broadcasting. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
+/** The larger of a and b, elementwise with broadcasting (ties split the gradient evenly). */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
+/** The smaller of a and b, elementwise with broadcasting (ties split the gradient evenly). */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
+/** 1 where a = b, else 0 (float32), with broadcasting; not differentiable. */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b);
+/** 1 where a ≠ b, else 0, with broadcasting; not differentiable. */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b);
+/** 1 where a > b, else 0, with broadcasting; not differentiable. */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b);
+/** 1 where a ≥ b, else 0, with broadcasting; not differentiable. */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b);
+/** 1 where a < b, else 0, with broadcasting; not differentiable. */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b);
+/** 1 where a ≤ b, else 0, with broadcasting; not differentiable. */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b);
 
 /** a ** b (x.pow(2) is exactly x·x; negative bases work for integer exponents, like torch). */
 export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
 
+/** −x, elementwise. */
 export const neg = (x: Tensor): Tensor => unary('neg', x);
+/** x², elementwise. */
 export const square = (x: Tensor): Tensor => unary('square', x);
+/** √x, elementwise. */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+/** eˣ, elementwise. */
 export const exp = (x: Tensor): Tensor => unary('exp', x);
+/** The natural logarithm ln x, elementwise. */
 export const log = (x: Tensor): Tensor => unary('log', x);
+/** sin x, elementwise (~1 ulp in WGSL, not the builtin). */
 export const sin = (x: Tensor): Tensor => unary('sin', x);
+/** cos x, elementwise (~1 ulp in WGSL, not the builtin). */
 export const cos = (x: Tensor): Tensor => unary('cos', x);
+/** tanh x, elementwise. */
 export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+/** The logistic function 1 / (1 + e^{−x}), elementwise. */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+/** max(x, 0), elementwise. */
 export const relu = (x: Tensor): Tensor => unary('relu', x);
+/** |x|, elementwise. */
 export const abs = (x: Tensor): Tensor => unary('abs', x);
 /** The error function (Abramowitz–Stegun form, ~1e-7). */
 export const erf = (x: Tensor): Tensor => unary('erf', x);
@@ -518,30 +542,55 @@ export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** this + other, elementwise with NumPy broadcasting; `other` may be a JS number. */
     add(other: TensorLike): Tensor;
+    /** this − other, elementwise with broadcasting. */
     sub(other: TensorLike): Tensor;
+    /** this · other, elementwise with broadcasting. */
     mul(other: TensorLike): Tensor;
+    /** this / other, elementwise with broadcasting. */
     div(other: TensorLike): Tensor;
+    /** this raised to the power `exponent`, elementwise with broadcasting. */
     pow(exponent: TensorLike): Tensor;
+    /** The larger of this and other, elementwise with broadcasting (ties split the gradient evenly). */
     maximum(other: TensorLike): Tensor;
+    /** The smaller of this and other, elementwise with broadcasting (ties split the gradient evenly). */
     minimum(other: TensorLike): Tensor;
+    /** 1 where this = other, else 0 (float32), with broadcasting; not differentiable. */
     eq(other: TensorLike): Tensor;
+    /** 1 where this ≠ other, else 0, with broadcasting; not differentiable. */
     ne(other: TensorLike): Tensor;
+    /** 1 where this > other, else 0, with broadcasting; not differentiable. */
     gt(other: TensorLike): Tensor;
+    /** 1 where this ≥ other, else 0, with broadcasting; not differentiable. */
     ge(other: TensorLike): Tensor;
+    /** 1 where this < other, else 0, with broadcasting; not differentiable. */
     lt(other: TensorLike): Tensor;
+    /** 1 where this ≤ other, else 0, with broadcasting; not differentiable. */
     le(other: TensorLike): Tensor;
+    /** −x, elementwise. */
     neg(): Tensor;
+    /** x², elementwise. */
     square(): Tensor;
+    /** √x, elementwise. */
     sqrt(): Tensor;
+    /** eˣ, elementwise. */
     exp(): Tensor;
+    /** The natural logarithm ln x, elementwise. */
     log(): Tensor;
+    /** sin x, elementwise (~1 ulp in WGSL, not the builtin). */
     sin(): Tensor;
+    /** cos x, elementwise (~1 ulp in WGSL, not the builtin). */
     cos(): Tensor;
+    /** tanh x, elementwise. */
     tanh(): Tensor;
+    /** The logistic function 1 / (1 + e^{−x}), elementwise. */
     sigmoid(): Tensor;
+    /** max(x, 0), elementwise. */
     relu(): Tensor;
+    /** |x|, elementwise. */
     abs(): Tensor;
+    /** Clamps every element into [min, max] (either bound may be omitted). */
     clamp(min?: number, max?: number): Tensor;
   }
 }

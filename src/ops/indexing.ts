@@ -152,6 +152,7 @@ const trianglePrim = (op: 'triu' | 'tril'): Primitive<{ k: number }> => {
 const triuPrim = trianglePrim('triu');
 const trilPrim = trianglePrim('tril');
 
+/** The upper triangle of the last two dims: x where col − row ≥ k, else 0 (like `torch.triu`). */
 export const triu = (x: Tensor, k = 0): Tensor => triangle('triu', x, k);
 
 /** The lower triangle of the last two dims: x where col − row ≤ k, else 0 (like `torch.tril`). */
@@ -351,13 +352,21 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Elements start, start + step, … below end along `dim` (like `x[start:end:step]`; negative indices count from the end). */
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
+    /** The slice at `index` along `dim`, with that dim removed (like `x.select(dim, index)` in PyTorch). */
     select(dim: number, index: number): Tensor;
+    /** Picks along `dim` by an index tensor of the same rank (like `torch.gather`). */
     gather(dim: number, index: IndexLike): Tensor;
+    /** The entries at the given indices along `dim` (like `torch.index_select`). */
     indexSelect(dim: number, index: IndexLike): Tensor;
+    /** The diagonal of a matrix (or a diagonal matrix from a vector), at `offset` from the main one (like `torch.diag`). */
     diag(offset?: number): Tensor;
+    /** The upper triangle of the last two dims from diagonal k on; the rest 0 (like `torch.triu`). */
     triu(k?: number): Tensor;
+    /** The lower triangle of the last two dims up to diagonal k; the rest 0 (like `torch.tril`). */
     tril(k?: number): Tensor;
+    /** The outer product of two vectors, [n] × [m] → [n, m]. */
     outer(other: Tensor): Tensor;
   }
 }

@@ -309,7 +309,9 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Matrix product with batch broadcasting (`torch.matmul` rules, 1-D operands included). */
     matmul(other: Tensor): Tensor;
+    /** The inner product of two vectors of equal length, as a 0-d tensor. */
     dot(other: Tensor): Tensor;
   }
 }

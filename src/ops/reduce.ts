@@ -586,15 +586,25 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Sum over `dim` (all dims when omitted), keeping reduced dims as size 1 when `keepdim`. */
     sum(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Mean over `dim` (all dims when omitted). */
     mean(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Maximum over `dim` (all dims when omitted); ties share the gradient. */
     max(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Minimum over `dim` (all dims when omitted); ties share the gradient. */
     min(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Index of the largest element along `dim` (of the flattened tensor when omitted); not differentiable. */
     argmax(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    /** Index of the smallest element along `dim` (of the flattened tensor when omitted); not differentiable. */
     argmin(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    /** log Σ eˣ over `dim`, computed stably (max subtracted first). */
     logsumexp(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** The Euclidean norm √(Σ x²) over `dim` (all dims when omitted). */
     norm(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** eˣ / Σ eˣ along `dim` (default the last). */
     softmax(dim?: number | ReduceOptions): Tensor;
+    /** x − logsumexp(x) along `dim` (default the last). */
     logSoftmax(dim?: number | ReduceOptions): Tensor;
   }
 }

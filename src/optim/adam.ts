@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor';
 import { checkNumber, Optimizer, ParamState } from './optimizer';
 import adamWgsl from '../../shaders/optim/adam.wgsl?raw';
 
+/** Hyperparameters of `Adam` and `AdamW` (PyTorch's defaults). */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];

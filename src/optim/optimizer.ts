@@ -46,6 +46,7 @@ class NonFiniteStatus {
   }
 }
 
+/** Base class of optimizers: checks the parameters, skips steps with non-finite gradients, saves and restores state. */
 export abstract class Optimizer {
   readonly params: readonly Tensor[];
   protected readonly state = new Map<Tensor, ParamState>();

@@ -3,6 +3,7 @@
 import { WebgradError } from '../shape';
 import type { Optimizer } from './optimizer';
 
+/** Base class of learning-rate schedulers: `step()` once per epoch sets the optimizer's `lr`. */
 export abstract class LRScheduler {
   /** Epochs stepped so far. */
   lastEpoch = 0;
@@ -21,10 +22,12 @@ export abstract class LRScheduler {
     this.optimizer.lr = this.lrAt(this.lastEpoch);
   }
 
+  /** The learning rate set by the last step. */
   getLastLr(): number {
     return this.optimizer.lr;
   }
 
+  /** The scheduler's position, for checkpoints. */
   stateDict(): { lastEpoch: number; baseLr: number } {
     return { lastEpoch: this.lastEpoch, baseLr: this.baseLr };
   }

@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor';
 import { checkNumber, Optimizer, ParamState } from './optimizer';
 import sgdWgsl from '../../shaders/optim/sgd.wgsl?raw';
 
+/** Hyperparameters of `SGD` (PyTorch's defaults). */
 export interface SGDOptions {
   lr?: number;
   momentum?: number;

@@ -100,6 +100,7 @@ function exactEntries(g: Grid, kappa: Tensor, batch: number): ExactEntries {
   };
 }
 
+/** Options of {@link hamiltonianTridiagonal}: κ (one or a batch), box, grid and how many states. */
 export interface TridiagonalSpectrumOptions {
   /** κ: a number, a 0-d tensor (set `requiresGrad` to differentiate), or a 1-d tensor of many κ (batched). */
   kappa: Tensor | number;
@@ -109,6 +110,7 @@ export interface TridiagonalSpectrumOptions {
   k?: number;
 }
 
+/** The lowest k states of H(κ) from `eighTridiagonal`. */
 export interface TridiagonalSpectrum {
   method: 'tridiagonal';
   /** E_0 … E_(k−1), [k] (or [B, k] for a batch of κ). */
@@ -178,6 +180,7 @@ export function stateExpectations(s: TridiagonalSpectrum): Tensor {
   return noGrad(() => tidy(() => sum(mul(square(s.states), reshape(s.bump, [s.nx, 1])), { axis: -2 })));
 }
 
+/** E0, the gap and their κ-derivatives for each κ of a sweep, as host arrays. */
 export interface SweepResult {
   kappas: number[];
   L: number;
