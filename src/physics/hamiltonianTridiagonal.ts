@@ -2,7 +2,7 @@
 // tridiagonal, so its lowest k states cost O(k·nx) per κ instead of a dense eigh. The κ-independent parts
 // (1/Δx² + ½x², e^{−x²/2}, −1/(2Δx²)) are built once per (L, nx) in float64 on the host; the diagonal
 // d = base + κ·bump is formed in float64 on the CPU or in double-float on the GPU, so float32 storage of
-// d ≈ 2490 (ulp 2.4·10⁻⁴) no longer limits E0. The float32 copy of d carries the tape: dE/dκ flows through
+// d ≈ 2490 (ulp 2.4·10⁻⁴) does not limit E0. The float32 copy of d carries the tape: dE/dκ flows through
 // d = base + κ·bump by the ordinary ops, and through eighTridiagonal's VJP.
 import { Backend } from '../backend/backend';
 import { cpu64Backend } from '../backend/cpu';

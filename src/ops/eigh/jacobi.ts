@@ -5,10 +5,10 @@
 // of 8 indices. eigh.solve sweeps each pair block's 8×8
 // part of A once in registers (28 Rutishauser rotations, the Demmel–Veselić test) and stores their
 // product Q as D = Q − I; eigh.block applies Qpᵀ·Qr to the other 8×8 blocks of A (lower triangle, in
-// place) and Q to V, and both keep the weights of the blocks they change. Same flops per step as the
-// cyclic round-robin order it replaced, but where that needed 9 sweeps (K − 1 steps each) at n = 500,
+// place) and Q to V, and both keep the weights of the blocks they change. A step costs the same flops as
+// one of a cyclic round-robin order, but at n = 500 round-robin needs 9 sweeps (K − 1 steps each) where
 // heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian) sweeps' worth of steps, and 3.5 on the random
-// matrix after the tridiagonal reduction (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed
+// matrix after the tridiagonal reduction (bench/eigh.mjs prints them; docs/eigensolvers.md). On CPU drivers every runtime-indexed
 // access is a per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
 // Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), from n = 128 on the Householder
 // reduction to tridiagonal form (tridiagonal.ts; it skips itself on tridiagonal input; V ← Q·V follows the
