@@ -134,7 +134,6 @@ function triangle(op: 'triu' | 'tril', x: Tensor, k: number): Tensor {
   return bind1(op === 'triu' ? triuPrim : trilPrim, [x], { k });
 }
 
-/** The upper triangle of the last two dims: x where col − row ≥ k, else 0 (like `torch.triu`). */
 /** A triangle mask: linear, its VJP masks the gradient the same way. */
 const trianglePrim = (op: 'triu' | 'tril'): Primitive<{ k: number }> => {
   const prim: Primitive<{ k: number }> = primitive<{ k: number }>({

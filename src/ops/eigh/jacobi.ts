@@ -90,7 +90,7 @@ const MIN_CHUNK = 8;
 /**
  * Steps per chunk at `steps` per sweep. A chunk must outlast a readback round trip (so the GPU never waits
  * for the host: bench/dispatch.mjs measures both) and stay small against a run, whose last chunk is mostly
- * wasted: with a quarter sweep, the n = 500 runs encode ≤ 1.15× the steps they take (docs/dispatch.md).
+ * wasted: with a quarter sweep, the n = 500 runs encode ≤ 1.15× the steps they take (docs/eigensolvers.md).
  */
 export const chunkSteps = (steps: number, l: JacobiLaunch): number => Math.max(MIN_CHUNK, Math.ceil(steps * l.chunkSweeps));
 /** Workspaces kept (one per padded size and launch shape, least recently used dropped first). */
