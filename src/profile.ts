@@ -11,6 +11,7 @@ import { WebgradError } from './shape';
 export interface KernelProfile {
   /** The kernel's name: its cache key without sizes and launch shapes ("binary:add", "eigh:solve"). */
   kernel: string;
+  /** Dispatches of this kernel. */
   calls: number;
   /** Device time summed over the calls, ms (null without timestamp queries). */
   deviceMs: number | null;
@@ -22,7 +23,9 @@ export interface ProfileReport<T> {
   result: T;
   /** Per kernel, most device time first (most calls first without timestamps). */
   kernels: KernelProfile[];
+  /** Dispatches in all. */
   dispatches: number;
+  /** Command-buffer submits. */
   submits: number;
   /** Wall time of fn and of the GPU work it queued, ms. */
   wallMs: number;

@@ -23,9 +23,13 @@ const collector = new FinalizationRegistry<Storage>((storage) => {
  * (add(x, y)); each op module adds its methods to this class.
  */
 export class Tensor {
+  /** A process-unique number (named in error messages). */
   readonly id = nextId++;
+  /** Size of each dim, outermost first. */
   readonly shape: readonly number[];
+  /** Number of elements. */
   readonly size: number;
+  /** The backend holding the storage. */
   readonly backend: Backend;
   /** Accumulated gradient of a leaf after `backward()`. */
   grad: Tensor | null = null;
@@ -60,20 +64,24 @@ export class Tensor {
     return this._node;
   }
 
+  /** @internal */
   set node(node: GradNode | null) {
     if (node && this._counted) node.users++;
     if (this._node && this._storage && this._counted) releaseNode(this._node);
     this._node = node;
   }
 
+  /** Number of dims. */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** Whether backward computes a gradient for this tensor (settable on leaves only). */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
 
+  /** Makes a leaf require grad (or not); throws for tensors produced by a recorded op. */
   set requiresGrad(v: boolean) {
     if (v && this.node) throw new WebgradError('requiresGrad', 'only leaf tensors can be set to require grad; use detach() first');
     this._requiresGrad = v;
@@ -90,6 +98,7 @@ export class Tensor {
     return this.node === null;
   }
 
+  /** Whether `dispose()` has freed this tensor. */
   get isDisposed(): boolean {
     return this._storage === null;
   }

@@ -25,10 +25,13 @@ export interface GradcheckOptions {
 
 /** The comparison {@link gradcheck} made. */
 export interface GradcheckReport {
+  /** Whether every element agreed within the tolerances. */
   ok: boolean;
   /** Largest |analytical − numerical| over all input elements. */
   maxAbsError: number;
+  /** The recorded gradient per input. */
   analytical: Float32Array[];
+  /** The float64 central differences per input. */
   numerical: Float64Array[];
 }
 

@@ -6,6 +6,7 @@ export type BackendName = 'cpu' | 'webgpu';
 
 /** A backend: owns tensor storage (upload, readback); WebGPU's also dispatches kernels. */
 export interface Backend {
+  /** Which backend this is. */
   readonly name: BackendName;
   /** Human-readable adapter description ("SwiftShader (google, swiftshader)", "CPU (float64 reference)"). */
   readonly adapter: string;

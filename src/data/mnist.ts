@@ -9,7 +9,9 @@ export interface ImageSet {
   images: Float32Array;
   /** Class of each image. */
   labels: Float32Array;
+  /** Number of images. */
   count: number;
+  /** Image side in pixels (images are side × side). */
   side: number;
 }
 

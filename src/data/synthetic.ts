@@ -10,7 +10,9 @@ export interface Dataset2D {
   x: Float32Array;
   /** Class index of each point. */
   y: Float32Array;
+  /** Number of points. */
   n: number;
+  /** Number of classes. */
   classes: number;
 }
 
@@ -20,6 +22,7 @@ export interface SyntheticOptions {
   n?: number;
   /** Standard deviation of the Gaussian noise added to each coordinate. */
   noise?: number;
+  /** Seed of the generator (the same seed gives the same points). */
   seed?: number;
 }
 

@@ -8,7 +8,9 @@ import { keep, Tensor } from '../tensor';
 
 /** One tensor as plain data: survives JSON.stringify / JSON.parse. */
 export interface TensorData {
+  /** The tensor's shape. */
   shape: number[];
+  /** Its elements, row-major. */
   data: number[];
 }
 

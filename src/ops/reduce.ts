@@ -20,15 +20,21 @@ import reduceBackwardWgsl from '../../shaders/reduce.backward.wgsl?raw';
 
 /** Options of reductions: the dims to reduce (all when omitted; negative counts from the end), keepdim. `dim` is an alias of `axis`. */
 export interface ReduceOptions {
+  /** Dim or dims to reduce (negative counts from the end). */
   axis?: number | number[];
+  /** Alias of `axis` (PyTorch's name). */
   dim?: number | number[];
+  /** Keep reduced dims as size 1 (default false). */
   keepdim?: boolean;
 }
 
 /** Options of argmax/argmin: one dim (the flattened tensor when omitted). `dim` is an alias of `axis`. */
 export interface ArgReduceOptions {
+  /** The dim to reduce (negative counts from the end). */
   axis?: number;
+  /** Alias of `axis` (PyTorch's name). */
   dim?: number;
+  /** Keep the reduced dim as size 1 (default false). */
   keepdim?: boolean;
 }
 

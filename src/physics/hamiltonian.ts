@@ -43,7 +43,9 @@ export interface Hamiltonian1d {
   kappa: Tensor;
   /** Grid spacing Δx = L/(nx − 1). */
   dx: number;
+  /** Box length. */
   L: number;
+  /** Grid points. */
   nx: number;
 }
 
@@ -212,7 +214,9 @@ export function perturbationTheory(s: HamiltonianSpectrum): SecondOrder {
 export interface KappaDerivatives extends HellmannFeynman, SecondOrder {
   /** The spectrum at κ (its tensors belong to the caller). */
   spectrum: HamiltonianSpectrum;
+  /** E0, 0-d. */
   E0: Tensor;
+  /** E1 − E0, 0-d. */
   gap: Tensor;
 }
 
@@ -250,6 +254,7 @@ export function kappaDerivatives(kappa: Tensor | number, options: Omit<Hamiltoni
 export interface LowestStates {
   /** The grid, length nx. */
   x: Float32Array;
+  /** Grid spacing. */
   dx: number;
   /** E_0 … E_{k−1}. */
   energies: number[];

@@ -10,6 +10,7 @@ import { checkReduction, reduceLoss, Reduction } from './reduction';
 
 /** Options of the element-wise losses. */
 export interface LossOptions {
+  /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
 }
 

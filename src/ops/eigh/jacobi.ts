@@ -102,7 +102,20 @@ const MAX_WORKSPACES = 4;
  * chunks, over the batch), the chunks, and the readbacks of its own (convergence flags, the tridiagonal
  * reduction's decision).
  */
-export const jacobiStats = { dispatches: 0, stepsPerSweep: 0, lastSteps: -1, stepsEncoded: 0, chunks: 0, readbacks: 0 };
+export const jacobiStats = {
+  /** Dispatches encoded by the last eigh (all chunks, over the batch). */
+  dispatches: 0,
+  /** Jacobi steps per sweep, K − 1. */
+  stepsPerSweep: 0,
+  /** Steps the last run took (−1 until the next readback has seen its status). */
+  lastSteps: -1,
+  /** Steps encoded, in whole chunks. */
+  stepsEncoded: 0,
+  /** Chunks encoded. */
+  chunks: 0,
+  /** eigh's own readbacks: convergence flags and the reduction's decision. */
+  readbacks: 0,
+};
 
 /** Padded size: a multiple of 2G (the dummy indices are decoupled zeros that never rotate). */
 export const paddedSize = (n: number): number => Math.max(1, Math.ceil(n / B)) * B;
