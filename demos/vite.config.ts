@@ -2,7 +2,7 @@
 // (the public API only), so the demos always run the code in this checkout; `?raw` WGSL imports in the
 // library resolve as usual. Workers are ES modules (the Hamiltonian worker imports webgrad too).
 import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { loadDigitsFile } from '../data/mnist.mjs';
@@ -16,21 +16,27 @@ loadDigitsFile();
 // dev server and copied into the static build, when it has been built.
 const apiDir = here('../docs/api');
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
-const apiReference = (): Plugin => ({
-  name: 'webgrad-api-reference',
-  configureServer(server) {
-    server.middlewares.use('/api', (req, res, next) => {
-      const rel = normalize(decodeURIComponent((req.url ?? '/').split('?')[0])).replace(/^([/\\]|\.\.)+/, '');
-      const file = join(apiDir, rel === '' ? 'index.html' : rel);
-      if (!file.startsWith(apiDir) || !existsSync(file) || !statSync(file).isFile()) return next();
-      res.setHeader('Content-Type', types[extname(file)] ?? 'application/octet-stream');
-      res.end(readFileSync(file));
-    });
-  },
-  closeBundle() {
-    if (existsSync(apiDir)) cpSync(apiDir, here('dist/api'), { recursive: true });
-  },
-});
+const apiReference = (): Plugin => {
+  let outDir = here('dist');
+  return {
+    name: 'webgrad-api-reference',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use('/api', (req, res, next) => {
+        const rel = normalize(decodeURIComponent((req.url ?? '/').split('?')[0])).replace(/^([/\\]|\.\.)+/, '');
+        const file = join(apiDir, rel === '' ? 'index.html' : rel);
+        if (!file.startsWith(apiDir) || !existsSync(file) || !statSync(file).isFile()) return next();
+        res.setHeader('Content-Type', types[extname(file)] ?? 'application/octet-stream');
+        res.end(readFileSync(file));
+      });
+    },
+    closeBundle() {
+      if (existsSync(apiDir)) cpSync(apiDir, join(outDir, 'api'), { recursive: true });
+    },
+  };
+};
 
 export const pages = { index: 'index.html', autograd: 'autograd.html', hamiltonian: 'hamiltonian.html', playground: 'playground.html', digits: 'digits.html' };
 
