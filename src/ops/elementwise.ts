@@ -5,7 +5,7 @@
 // recorded (createGraph, forward mode over reverse); forward mode is one fused kernel giving f and ẋ·f′.
 import { bind1, needsComposite, primitive, Primitive } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
-import { broadcastShapes, broadcastStrides, collapseDims, packDims, sameShape, Shape, WebgradError } from '../shape';
+import { broadcastShapes, broadcastStrides, collapseDims, packDims, sameShape, Shape, stridedOffsets, WebgradError } from '../shape';
 import { Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { fromArray } from './creation';
@@ -328,17 +328,10 @@ function cpuBroadcast(a: Tensor, b: Tensor, out: Tensor, f: (ia: number, ib: num
   const { shape, strides } = collapseDims(out.shape, [broadcastStrides(a.shape, out.shape), broadcastStrides(b.shape, out.shape)]);
   const [sa, sb] = strides;
   const ys = cpuData(out);
+  const at = [0, 0];
   for (let i = 0; i < out.size; i++) {
-    let rest = i;
-    let ia = 0;
-    let ib = 0;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      const c = rest % shape[d];
-      rest = (rest - c) / shape[d];
-      ia += c * sa[d];
-      ib += c * sb[d];
-    }
-    ys[i] = f(ia, ib, i);
+    stridedOffsets(i, shape, sa, sb, at);
+    ys[i] = f(at[0], at[1], i);
   }
 }
 

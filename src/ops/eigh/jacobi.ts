@@ -30,16 +30,16 @@ import { noGrad } from '../../autograd/node';
 import { Tensor, tidy } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { B, blockBody, G, solveBody } from './unroll';
-import { encodeBackTransform, encodePlan, encodeQuotients, encodeTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
-import jacobiWgsl from '../../../shaders/eigh.jacobi.wgsl?raw';
-import solveWgsl from '../../../shaders/eigh.solve.wgsl?raw';
-import blockWgsl from '../../../shaders/eigh.block.wgsl?raw';
-import weightsWgsl from '../../../shaders/eigh.weights.wgsl?raw';
-import rankWgsl from '../../../shaders/eigh.rank.wgsl?raw';
-import matchWgsl from '../../../shaders/eigh.match.wgsl?raw';
-import initWgsl from '../../../shaders/eigh.init.wgsl?raw';
-import collectWgsl from '../../../shaders/eigh.collect.wgsl?raw';
-import orderWgsl from '../../../shaders/eigh.order.wgsl?raw';
+import { encodeBackTransform, encodePlan, encodeQuotients, encodeTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './gpuTridiagonalize';
+import jacobiWgsl from '../../../shaders/eigh/jacobi.wgsl?raw';
+import solveWgsl from '../../../shaders/eigh/solve.wgsl?raw';
+import blockWgsl from '../../../shaders/eigh/block.wgsl?raw';
+import weightsWgsl from '../../../shaders/eigh/weights.wgsl?raw';
+import rankWgsl from '../../../shaders/eigh/rank.wgsl?raw';
+import matchWgsl from '../../../shaders/eigh/match.wgsl?raw';
+import initWgsl from '../../../shaders/eigh/init.wgsl?raw';
+import collectWgsl from '../../../shaders/eigh/collect.wgsl?raw';
+import orderWgsl from '../../../shaders/eigh/order.wgsl?raw';
 
 /** Most steps per matrix, in sweeps' worth (K − 1 steps each); a run still open after them is reported
  * as not converged. With heaviest-first pairing the benches' 500×500 matrices take 4.2–6.3 sweeps' worth,
@@ -181,7 +181,7 @@ interface Workspace {
   matchKernel: GpuKernel;
   a: GPUBuffer;
   v: GPUBuffer;
-  /** Status words of the current run (see eigh.match.wgsl). */
+  /** Status words of the current run (see shaders/eigh/match.wgsl). */
   ctl: GPUBuffer;
   /** Two mappable buffers the chunks' status words (or the reduction's decision) are read back through. */
   staging: [GPUBuffer, GPUBuffer];
