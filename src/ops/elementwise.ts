@@ -315,10 +315,27 @@ interface BinaryParams {
   outShape: Shape;
 }
 
-/** Uniform words of a broadcast binary kernel writing `outShape`. */
-function binaryWords(a: Tensor, b: Tensor, outShape: Shape): Uint32Array {
+/** Uniform words of a broadcast binary kernel writing `outShape`, and the rank of its collapsed shape. */
+function binaryPlan(a: Tensor, b: Tensor, outShape: Shape): { words: Uint32Array; rank: number } {
   const plan = collapseDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
-  return uniformWords([sizeOfShape(outShape), plan.shape.length, 0, 0, ...packDims('binary', [plan.shape, ...plan.strides])]);
+  const words = uniformWords([sizeOfShape(outShape), plan.shape.length, 0, 0, ...packDims('binary', [plan.shape, ...plan.strides])]);
+  return { words, rank: plan.shape.length };
+}
+
+/**
+ * The WGSL that finds an element's two source offsets, specialised by the collapsed rank: same-shape and
+ * scalar operands (rank ≤ 1) and row/column broadcasts (rank 2) index directly; deeper ones walk the
+ * shape (dynamic indexing of uniform arrays costs CPU drivers ~10× an elementwise op).
+ */
+function offsetsWgsl(rank: number): { key: string; code: string } {
+  if (rank <= 1) return { key: '1d', code: 'vec2<u32>(i * params.stride_a[0].x, i * params.stride_b[0].x)' };
+  if (rank === 2) {
+    const code =
+      'vec2<u32>((i / params.shape[0].y) * params.stride_a[0].x + (i % params.shape[0].y) * params.stride_a[0].y, ' +
+      '(i / params.shape[0].y) * params.stride_b[0].x + (i % params.shape[0].y) * params.stride_b[0].y)';
+    return { key: '2d', code };
+  }
+  return { key: '3d+', code: 'strided_offsets(i, params.rank, params.shape, params.stride_a, params.stride_b)' };
 }
 
 const sizeOfShape = (s: Shape): number => s.reduce((p, d) => p * d, 1);
@@ -346,8 +363,10 @@ const binaryImpl = {
   webgpu([a, b]: readonly Tensor[], p: BinaryParams): Tensor[] {
     const out = empty(a.backend, p.outShape);
     if (out.size === 0) return [out];
-    const k = gpuKernel(`binary:${p.name}`, binaryWgsl, { EXPR: BINARY[p.name].wgsl }, [2, 1]);
-    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)], binaryWords(a, b, p.outShape), groups1d(out.size));
+    const { words, rank } = binaryPlan(a, b, p.outShape);
+    const at = offsetsWgsl(rank);
+    const k = gpuKernel(`binary:${p.name}:${at.key}`, binaryWgsl, { EXPR: BINARY[p.name].wgsl, OFFSETS: at.code }, [2, 1]);
+    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)], words, groups1d(out.size));
     return [out];
   },
 };
@@ -365,8 +384,11 @@ const binaryGradImpl = {
     const out = empty(a.backend, p.outShape);
     if (out.size === 0) return out;
     const name = side === 0 ? 'a' : 'b';
-    const k = gpuKernel(`binary_bwd:${p.name}:${name}`, binaryBackwardWgsl, { GRAD: BINARY[p.name].wgslGrad![side], SIDE: name }, [3, 1]);
-    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(g), gpuBuffer(out)], binaryWords(a, b, p.outShape), groups1d(out.size));
+    const { words, rank } = binaryPlan(a, b, p.outShape);
+    const at = offsetsWgsl(rank);
+    const values = { GRAD: BINARY[p.name].wgslGrad![side], SIDE: name, OFFSETS: at.code };
+    const k = gpuKernel(`binary_bwd:${p.name}:${name}:${at.key}`, binaryBackwardWgsl, values, [3, 1]);
+    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(g), gpuBuffer(out)], words, groups1d(out.size));
     return out;
   },
 };
@@ -388,10 +410,12 @@ const binaryFusedJvp = {
     const [y, dy] = [empty(a.backend, p.outShape), empty(a.backend, p.outShape)];
     if (y.size === 0) return [[y], [dy]];
     const terms = [ta ? 'grad_a(a, b, tas[at.x])' : '', tb ? 'grad_b(a, b, tbs[at.y])' : ''].filter(Boolean);
-    const values = { EXPR: def.wgsl, GRAD_A: def.wgslGrad![0], GRAD_B: def.wgslGrad![1], TANGENT: terms.join(' + ') };
-    const k = gpuKernel(`binary_jvp:${p.name}:${ta ? 'a' : ''}${tb ? 'b' : ''}`, binaryJvpWgsl, values, [4, 2]);
+    const { words, rank } = binaryPlan(a, b, p.outShape);
+    const at = offsetsWgsl(rank);
+    const values = { EXPR: def.wgsl, GRAD_A: def.wgslGrad![0], GRAD_B: def.wgslGrad![1], TANGENT: terms.join(' + '), OFFSETS: at.code };
+    const k = gpuKernel(`binary_jvp:${p.name}:${ta ? 'a' : ''}${tb ? 'b' : ''}:${at.key}`, binaryJvpWgsl, values, [4, 2]);
     const bufs = [a, b, ta ?? a, tb ?? b, y, dy].map(gpuBuffer);
-    asWebGPU(a.backend).run(k, bufs, binaryWords(a, b, p.outShape), groups1d(y.size));
+    asWebGPU(a.backend).run(k, bufs, words, groups1d(y.size));
     return [[y], [dy]];
   },
 };
