@@ -356,8 +356,13 @@ const binaryImpl = {
   cpu([a, b]: readonly Tensor[], p: BinaryParams): Tensor[] {
     const def: BinaryDef = BINARY[p.name];
     const out = empty(a.backend, p.outShape);
-    const [as, bs] = [cpuData(a), cpuData(b)];
-    cpuBroadcast(a, b, out, (ia, ib) => def.cpu(as[ia], bs[ib]));
+    const [as, bs, ys] = [cpuData(a), cpuData(b), cpuData(out)];
+    if (a.size === out.size && b.size === out.size) {
+      const f = def.cpu; // same shapes: no index walk
+      for (let i = 0; i < out.size; i++) ys[i] = f(as[i], bs[i]);
+    } else {
+      cpuBroadcast(a, b, out, (ia, ib) => def.cpu(as[ia], bs[ib]));
+    }
     return [out];
   },
   webgpu([a, b]: readonly Tensor[], p: BinaryParams): Tensor[] {
