@@ -7,12 +7,12 @@
 // tangent) and reverse over reverse (grad of θ ↦ ⟨grad loss(θ), v⟩).
 // Both libraries' results are compared (max |Δ|, and relative to the largest entry) before anything is timed;
 // the warm-up call also compiles the pipelines (jax-js: traces and compiles its jitted function). Then
-// samples alternate between the libraries, each one call ending in a readback of the whole result; the
-// median counts. jax-js's transforms are wrapped in `jit` (its fusion compiler: one traced program per
+// samples alternate between the libraries; a sample repeats the call (each ending in a readback of the
+// whole result) until it lasts ≥ MIN_SAMPLE_MS (300), and the median sample counts. jax-js's transforms are wrapped in `jit` (its fusion compiler: one traced program per
 // transform; without it each op of the vmapped JVP dispatches on its own, `--no-jit` shows that).
 // `--cpu` also times webgrad's transforms on its CPU backend (no peer there).
 //
-// Run: npm run build && node bench/autodiff.mjs [--hidden 16] [--batch 16] [--samples 3] [--no-jit] [--cpu]
+// Run: npm run build && node bench/autodiff.mjs [--hidden 16] [--batch 16] [--samples 5] [--no-jit] [--cpu]
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
@@ -31,7 +31,7 @@ const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const H = Number(option('--hidden', '16'));
 const N = Number(option('--batch', '16'));
-const samples = Number(option('--samples', '3'));
+const samples = Number(option('--samples', '5'));
 const useJit = !flag('--no-jit');
 
 const info = await wg.init({ backend: 'webgpu' });
@@ -130,10 +130,12 @@ const jaxCall = (f) => async (theta) => {
 
 // ---- the comparison ----
 const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-async function timed(run, input) {
+/** Shortest sample worth timing: quick calls (hvp, jax-js's) repeat within a sample to reach it. */
+const minSampleMs = Number(process.env.MIN_SAMPLE_MS ?? 300);
+async function timed(run, input, inner = 1) {
   const t0 = performance.now();
-  await run(input);
-  return performance.now() - t0;
+  for (let i = 0; i < inner; i++) await run(input);
+  return (performance.now() - t0) / inner;
 }
 const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -143,9 +145,11 @@ const ms = (t) => (t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(1)} m
 async function compare(contenders) {
   const results = [];
   for (const [, run, input] of contenders) results.push(await run(input)); // warm-up and values
+  const inner = [];
+  for (const [, run, input] of contenders) inner.push(Math.max(1, Math.round(minSampleMs / (await timed(run, input)))));
   const times = contenders.map(() => []);
   for (let s = 0; s < samples; s++) {
-    for (const [i, [, run, input]] of contenders.entries()) times[i].push(await timed(run, input));
+    for (const [i, [, run, input]] of contenders.entries()) times[i].push(await timed(run, input, inner[i]));
   }
   return { results, medians: times.map(median) };
 }
@@ -217,7 +221,7 @@ if (flag('--cpu')) {
 
 console.log(`autodiff transforms on a 2-${H}-${H}-1 tanh MLP, P = ${P} parameters in one vector, batch N = ${N}`);
 console.log(`WebGPU adapter: ${info.adapter}; webgrad and @jax-js/jax in the same process on it`);
-console.log(`jax-js: ${useJit ? 'jax.jit(jax.hessian(loss)) etc. (jitted)' : 'not jitted (--no-jit)'}; median of ${samples} calls after a warm-up call, each ending in a readback`);
+console.log(`jax-js: ${useJit ? 'jax.jit(jax.hessian(loss)) etc. (jitted)' : 'not jitted (--no-jit)'}; median of ${samples} samples (calls repeated to ≥ ${minSampleMs} ms) after a warm-up call, each call ending in a readback`);
 console.log(`jacobian(preds, { mode: 'auto' }) picks ${autoMode} here (${P} inputs, ${N} outputs)`);
 console.log('');
 console.log('| transform | result | webgrad WebGPU | jax-js WebGPU | jax-js / webgrad time | max abs Δ (relative) |');

@@ -4,8 +4,8 @@
 //
 // Cases: matmul forward + backward (n×n, loss = sum(a @ b)), small-op backward (sum((x + y) · x)) on [64]
 // and [1024, 1024], one MLP training step's forward + backward (784-256-10, tanh, log-softmax
-// cross-entropy, batch 128), and the CLI's Hamiltonian solve (build H(κ), eigh, E0 and the gap, both
-// κ-derivatives by backward: solveKappa from each build's dist/cli.js, with its phase times). Every call
+// cross-entropy, batch 128), and the Hamiltonian's first-order solve at nx = 500 (build H(κ), eigh, E0 and
+// the gap, both κ-derivatives by backward: the CLI's path before second derivatives, with phase times). Every call
 // ends in a readback of what it computed; both builds' numbers are compared before timing.
 //
 // Two ways to alternate (both print wall-clock and process CPU time, which counts SwiftShader's worker
@@ -52,7 +52,7 @@ function randomData(n, seed) {
   });
 }
 
-/** Each case: `setup(wg, cli)` → `{ run: async () => numbers to compare, dispose }`. */
+/** Each case: `setup(build)` (its `wg` module, its `phases` list) → `{ run: async () => numbers to compare, dispose }`. */
 const cases = [];
 for (const n of [128, 256, 512]) {
   cases.push({
@@ -120,19 +120,36 @@ cases.push({
     return { run, dispose: () => [x, y, ...params].forEach((t) => t.dispose()) };
   },
 });
-const disposeSpectrum = (s) => [s.H, s.x, s.potential, s.bump, s.energies, s.states, s.E0, s.gap, s.kappa].forEach((t) => t?.dispose());
+const disposeSpectrum = (s) => [s.H, s.x, s.potential, s.bump, s.energies, s.states, s.E0, s.gap].forEach((t) => t?.dispose());
 cases.push({
   group: 'hamiltonian',
   name: `Hamiltonian nx=${nx}, κ=${kappas.join(',')}`,
   once: true, // one sample is all κ once: seconds already
-  setup: ({ cli, phases }) => {
+  // The first-order CLI path of 18ce00e's solveKappa, in library calls (later CLIs also take second
+  // derivatives, which would not be the same work): build H(κ), eigh with E0 and the gap read back, then
+  // E0.backward (graph retained) and gap.backward, each κ.grad read back.
+  setup: ({ wg, phases }) => {
     const run = async () => {
       const out = [];
-      for (const kappa of kappas) {
-        const r = await cli.solveKappa(kappa, 10, nx);
-        disposeSpectrum(r.spectrum);
-        phases.push(r.ms);
-        out.push(r.E0, r.gap, r.dE0_dkappa, r.dgap_dkappa);
+      for (const k of kappas) {
+        const t0 = performance.now();
+        const kappa = wg.tensor(k, { requiresGrad: true });
+        const h = wg.hamiltonian1d({ kappa, L: 10, nx });
+        await h.H.data();
+        const t1 = performance.now();
+        const s = wg.hamiltonianSpectrum(h);
+        const [E0, gap] = await Promise.all([s.E0.item(), s.gap.item()]);
+        const t2 = performance.now();
+        s.E0.backward({ retainGraph: true });
+        const dE0 = await kappa.grad.item();
+        kappa.zeroGrad();
+        s.gap.backward();
+        const dgap = await kappa.grad.item();
+        const t3 = performance.now();
+        disposeSpectrum(s);
+        kappa.dispose();
+        phases.push({ build: t1 - t0, eigh: t2 - t1, backward: t3 - t2, total: t3 - t0 });
+        out.push(E0, gap, dE0, dgap);
       }
       return out;
     };
@@ -145,7 +162,8 @@ const selected = cases.filter((c) => only.includes(c.group));
 
 const commitOf = (dist) => {
   try {
-    return execFileSync('git', ['-C', resolve(dist, '..'), 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim().slice(0, 70);
+    // The last commit that touched src/ in the dist's checkout (what the build was made from, if it is fresh).
+    return execFileSync('git', ['-C', resolve(dist, '..'), 'log', '-1', '--format=%h %s', '--', 'src'], { encoding: 'utf8' }).trim().slice(0, 70);
   } catch {
     return '?';
   }
@@ -153,9 +171,8 @@ const commitOf = (dist) => {
 
 async function load(dist) {
   const wg = await import(pathToFileURL(resolve(dist, 'index.js')).href);
-  const cli = await import(pathToFileURL(resolve(dist, 'cli.js')).href);
   const info = await wg.init({ backend });
-  return { wg, cli, adapter: info.adapter, commit: commitOf(dist), phases: [] };
+  return { wg, adapter: info.adapter, commit: commitOf(dist), phases: [] };
 }
 
 /** Wall ms and process CPU ms (all threads: SwiftShader's workers run in this process) per call. */
@@ -269,8 +286,7 @@ header.forEach((line) => console.log(line));
 console.log('new/old < 1 means the new build is faster');
 console.table(rows);
 if (phases.old.length) {
-  // solveKappa's own phase times (wall ms per κ, median over every solve, warm-up included).
-  console.log("Hamiltonian phases (solveKappa's wall ms per κ, median over all solves):");
+  console.log('Hamiltonian phases (wall ms per κ, median over all solves, warm-up included):');
   console.table(phaseTable(phases));
 }
 process.exit(0);
