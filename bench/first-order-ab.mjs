@@ -23,6 +23,7 @@ process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { create, globals } from 'webgpu';
@@ -43,6 +44,14 @@ const only = option('--only', 'matmul,small,mlp,hamiltonian').split(',');
 const kappas = option('--kappas', '0,1,5').split(',').map(Number);
 const nx = Number(option('--nx', '500'));
 const minSampleMs = Number(process.env.MIN_SAMPLE_MS ?? 300);
+
+// `npm run bench` runs every script: without a second build there is nothing to compare, so say how to make one.
+for (const dist of [oldDist, newDist]) {
+  if (!existsSync(resolve(dist, 'index.js'))) {
+    console.log(`first-order-ab: no build at ${dist}; skipped (see the header of bench/first-order-ab.mjs to make one)`);
+    process.exit(0);
+  }
+}
 
 function randomData(n, seed) {
   let s = seed >>> 0;
