@@ -1,4 +1,6 @@
 import { Backend, Storage } from './backend';
+import { opInProgress } from './opContext';
+import { WebgradError } from '../shape';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -14,8 +16,15 @@ export class CpuBackend implements Backend {
     this.adapter = precision === 'float32' ? 'CPU (TypeScript reference kernels)' : 'CPU float64 (TypeScript reference kernels)';
   }
 
+  /** A zeroed array of `size` elements; a WebgradError naming the op when JavaScript cannot allocate it. */
   array(size: number): FloatArray {
-    return this.precision === 'float32' ? new Float32Array(size) : new Float64Array(size);
+    try {
+      return this.precision === 'float32' ? new Float32Array(size) : new Float64Array(size);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      const bytes = size * (this.precision === 'float32' ? 4 : 8);
+      throw new WebgradError(opInProgress(), `a tensor of ${size} elements needs ${bytes} bytes, more than this JavaScript engine can allocate (${e.message})`);
+    }
   }
 
   upload(data: ArrayLike<number>): Storage<FloatArray> {

@@ -1,6 +1,7 @@
 // Tensor creation. Values are computed on the host (so seeded random tensors are identical on every
 // backend) and uploaded once.
 import { Backend } from '../backend/backend';
+import { duringOp } from '../backend/opContext';
 import { cpuBackend } from '../backend/cpu';
 import { getBackend, getWebGPUBackend } from '../runtime';
 import { groups1d } from '../backend/webgpu/kernel';
@@ -46,7 +47,7 @@ function flatten(data: NestedArray): { values: number[]; shape: number[] } {
 export function fromArray(values: ArrayLike<number>, shape: Shape, options: TensorOptions = {}): Tensor {
   const backend = options.backend ?? getBackend();
   const data = values instanceof Float32Array ? values : Float32Array.from(values);
-  return new Tensor(backend.upload(data), shape, options.requiresGrad ?? false);
+  return new Tensor(duringOp('tensor', () => backend.upload(data)), shape, options.requiresGrad ?? false);
 }
 
 /**
@@ -82,7 +83,7 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
   checkShape('full', shape);
   if (typeof value !== 'number') throw new WebgradError('full', `value must be a number, got ${typeof value}`);
   const backend = options.backend ?? getBackend();
-  const out = new Tensor(backend.alloc(sizeOf(shape)), shape, options.requiresGrad ?? false);
+  const out = new Tensor(duringOp('full', () => backend.alloc(sizeOf(shape))), shape, options.requiresGrad ?? false);
   if (out.size > 0) FILL[backend.name](out, value);
   return out;
 }
@@ -95,10 +96,10 @@ const FILL = {
   },
 };
 
-export const zeros = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 0, options);
-export const ones = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 1, options);
-export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 0, { backend: t.backend, ...options });
-export const onesLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 1, { backend: t.backend, ...options });
+export const zeros = (shape: Shape, options?: TensorOptions): Tensor => duringOp('zeros', () => full(shape, 0, options));
+export const ones = (shape: Shape, options?: TensorOptions): Tensor => duringOp('ones', () => full(shape, 1, options));
+export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor => duringOp('zerosLike', () => full(t.shape, 0, { backend: t.backend, ...options }));
+export const onesLike = (t: Tensor, options?: TensorOptions): Tensor => duringOp('onesLike', () => full(t.shape, 1, { backend: t.backend, ...options }));
 
 /** `[start, end)` in steps of `step` (like `torch.arange`); `arange(n)` is `0..n-1`. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
