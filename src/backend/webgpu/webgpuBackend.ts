@@ -159,6 +159,8 @@ export class WebGPUBackend implements Backend {
     const buffer = this.device.createBuffer({ size, usage });
     const validation = this.device.popErrorScope();
     const oom = this.device.popErrorScope();
+    // Long runs without a readback: fold the pending scopes into one promise now and then.
+    if (this.allocScopes.length >= 256) this.allocScopes = [Promise.all(this.allocScopes).then(() => undefined)];
     this.allocScopes.push(
       Promise.all([oom, validation]).then(([o, v]) => {
         const e = o ?? v;
