@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Usage } from '../src/backend/webgpu/bufferPool';
 import { duringOp } from '../src/backend/opContext';
-import { getWebGPUBackend, init, ones, tensor, WebgradError, zeros } from '../src/index';
+import { arange, eye, getWebGPUBackend, init, ones, rand, randn, tensor, WebgradError, zeros } from '../src/index';
 import { forEachBackend, values, webgpuInfo } from './setup/backends';
 
 /** More float32 elements than either backend can hold: 2^42 (16 TiB). */
@@ -15,6 +15,11 @@ forEachBackend((backend) => {
     expect(() => zeros(HUGE)).toThrow(WebgradError);
     expect(() => zeros(HUGE)).toThrow(/^webgrad\.zeros: a tensor of 4398046511104 elements needs 17592186044416 bytes/);
     expect(() => ones(HUGE)).toThrow(/^webgrad\.ones: /);
+    // Creators that compute on the host first check before that work.
+    expect(() => randn(HUGE)).toThrow(/^webgrad\.randn: a tensor of 4398046511104 elements needs/);
+    expect(() => rand(HUGE, { seed: 1 })).toThrow(/^webgrad\.rand: /);
+    expect(() => eye(2 ** 21)).toThrow(/^webgrad\.eye: /);
+    expect(() => arange(2 ** 42)).toThrow(/^webgrad\.arange: /);
     // An op whose output is too large: named by its primitive.
     const col = ones([2 ** 21, 1]);
     const row = ones([1, 2 ** 21]);

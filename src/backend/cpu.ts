@@ -4,6 +4,9 @@ import { WebgradError } from '../shape';
 
 export type FloatArray = Float32Array | Float64Array;
 
+/** V8's longest typed array (elements); other engines' limits surface from `array()` instead. */
+const MAX_ARRAY_LENGTH = 2 ** 32;
+
 /**
  * The CPU reference backend: storage is a typed array; kernels are plain TypeScript in src/ops. The public
  * backend stores float32 like the GPU; `gradcheck` uses a float64 instance so finite differences are clean.
@@ -14,6 +17,12 @@ export class CpuBackend implements Backend {
 
   constructor(readonly precision: 'float32' | 'float64') {
     this.adapter = precision === 'float32' ? 'CPU (TypeScript reference kernels)' : 'CPU float64 (TypeScript reference kernels)';
+  }
+
+  checkAllocation(size: number): void {
+    if (size <= MAX_ARRAY_LENGTH) return;
+    const bytes = size * (this.precision === 'float32' ? 4 : 8);
+    throw new WebgradError(opInProgress(), `a tensor of ${size} elements needs ${bytes} bytes, more than a JavaScript typed array holds (${MAX_ARRAY_LENGTH} elements)`);
   }
 
   /** A zeroed array of `size` elements; a WebgradError naming the op when JavaScript cannot allocate it. */

@@ -17,6 +17,11 @@ export interface TensorOptions {
   backend?: Backend;
 }
 
+/** Throws at once, naming `op`, when the target backend cannot hold `n` elements: before any host-side work. */
+function checkFits(op: string, options: TensorOptions, n: number): void {
+  duringOp(op, () => (options.backend ?? getBackend()).checkAllocation(n));
+}
+
 function checkShape(op: string, shape: Shape): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new WebgradError(op, `shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
@@ -106,12 +111,14 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   if (end === undefined) [start, end] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new WebgradError('arange', `step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkFits('arange', options, n);
   return fromArray(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], options);
 }
 
 /** `n` evenly spaced points from `start` to `end`, both included (like `torch.linspace`). */
 export function linspace(start: number, end: number, n: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new WebgradError('linspace', `steps must be a non-negative integer, got ${n}`);
+  checkFits('linspace', options, n);
   const step = n > 1 ? (end - start) / (n - 1) : 0;
   // Computed in float64, rounded once; the last point is exactly `end`.
   return fromArray(Float32Array.from({ length: n }, (_, i) => (i === n - 1 ? end : start + i * step)), [n], options);
@@ -120,6 +127,7 @@ export function linspace(start: number, end: number, n: number, options: TensorO
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
+  checkFits('eye', options, n * m);
   const data = new Float32Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return fromArray(data, [n, m], options);
@@ -151,6 +159,7 @@ export interface RandomOptions extends TensorOptions {
 /** Uniform on [0, 1). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape('rand', shape);
+  checkFits('rand', options, sizeOf(shape));
   const next = mulberry32(options.seed ?? nextSeed());
   return fromArray(Float32Array.from({ length: sizeOf(shape) }, next), shape, options);
 }
@@ -158,6 +167,7 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
 /** Standard normal (Box–Muller). */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape('randn', shape);
+  checkFits('randn', options, sizeOf(shape));
   const next = mulberry32(options.seed ?? nextSeed());
   const n = sizeOf(shape);
   const data = new Float32Array(n);

@@ -131,7 +131,7 @@ export class WebGPUBackend implements Backend {
   }
 
   /** Throws at the call when the device is lost or `size` float32s exceed the largest storage buffer. */
-  private checkAllocation(size: number): void {
+  checkAllocation(size: number): void {
     this.checkAlive();
     const bytes = size * 4;
     if (bytes <= this.maxBufferBytes) return;
