@@ -3,6 +3,11 @@
 
 let current: string | null = null;
 
+/** The op being called, or null outside any. */
+export function currentOp(): string | null {
+  return current;
+}
+
 /** The name of the op being called ('alloc' outside any op). */
 export function opInProgress(): string {
   return current ?? 'alloc';

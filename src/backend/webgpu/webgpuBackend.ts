@@ -1,5 +1,5 @@
 import { Backend, Storage } from '../backend';
-import { opInProgress } from '../opContext';
+import { currentOp, duringOp, opInProgress } from '../opContext';
 import { WebgradError } from '../../shape';
 import { BufferPool, Usage } from './bufferPool';
 import { GpuKernel } from './kernel';
@@ -323,11 +323,12 @@ export class WebGPUBackend implements Backend {
     if (this.mustWait(() => this.hold(task))) return;
     this.waiting ??= [];
     this.holding = true;
+    const op = currentOp(); // the task's later sections allocate as part of the op that started it
     const own = <T>(f: () => T): T => {
       const was = this.owning;
       this.owning = true;
       try {
-        return f();
+        return op === null ? f() : duringOp(op, f);
       } finally {
         this.owning = was;
       }
