@@ -48,7 +48,8 @@ export function getWebGPUBackend(): WebGPUBackend | null {
 }
 
 async function ensureWebGPU(): Promise<WebGPUBackend | null> {
-  if (webgpu) return webgpu;
+  if (webgpu && webgpu.lost === null) return webgpu;
+  webgpu = null; // a lost device is replaced by a new one
   const found = await findWebGPU();
   webgpuReason = found.reason;
   if (found.device) webgpu = new WebGPUBackend(found.device, found.info);
@@ -76,6 +77,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   }
   if (want === 'cpu') {
     current = cpu;
+    if (webgpu?.lost != null) webgpu = null;
     return { backend: 'cpu', adapter: cpu.adapter, reason: 'CPU backend requested' };
   }
   const gpu = await ensureWebGPU();

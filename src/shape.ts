@@ -117,3 +117,22 @@ export function packDims(op: string, lists: readonly (readonly number[])[]): num
   }
   return out;
 }
+
+/**
+ * The strided walk every CPU kernel shares: the offsets of flat index `i` (row-major over `shape`) through
+ * two stride lists, written into `out` as [a, b] (a broadcast dim has stride 0). `out` is reused by callers
+ * in their inner loops, so nothing is allocated per element.
+ */
+export function stridedOffsets(i: number, shape: readonly number[], sa: readonly number[], sb: readonly number[], out: number[]): number[] {
+  let a = 0;
+  let b = 0;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const c = i % shape[d];
+    i = (i - c) / shape[d];
+    a += c * sa[d];
+    b += c * sb[d];
+  }
+  out[0] = a;
+  out[1] = b;
+  return out;
+}

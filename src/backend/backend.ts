@@ -14,6 +14,8 @@ export interface Backend {
   upload(data: Float32Array): Storage;
   /** Uninitialised storage of `size` float32 elements (kernels overwrite it). */
   alloc(size: number): Storage;
+  /** Throws a WebgradError naming the op in progress when `size` elements cannot be allocated (or the device is gone). */
+  checkAllocation(size: number): void;
   /** Copy of the first `size` elements; the only way data leaves the device. */
   read(storage: Storage, size: number): Promise<Float32Array>;
   /** Return the payload to the backend (pool); called when the last reference goes. */

@@ -4,7 +4,7 @@
 // outer is a broadcast product.
 import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
-import { fmt, normalizeAxis, packDims, Shape, sizeOf, stridesOf, WebgradError } from '../shape';
+import { fmt, normalizeAxis, packDims, Shape, sizeOf, stridedOffsets, stridesOf, WebgradError } from '../shape';
 import { assertUsable, NestedArray, Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { tensor } from './creation';
@@ -179,18 +179,14 @@ function checkIndexValues(op: string, values: ArrayLike<number>, shape: Shape, d
 
 const flatValues = (a: NestedArray): number[] => (Array.isArray(a) ? a.flatMap(flatValues) : [a]);
 
-/** The element of x that output position i of a gather reads (the CPU twin of index.wgsl's loop). */
-function gatherSource(i: number, p: IndexPlan, xStrides: readonly number[], is: ArrayLike<number>): number {
-  let rest = i;
-  let xOff = 0;
-  let iOff = 0;
-  for (let a = p.outShape.length - 1; a >= 0; a--) {
-    const c = rest % p.outShape[a];
-    rest = (rest - c) / p.outShape[a];
-    iOff += c * p.idxStrides[a];
-    if (a !== p.dim) xOff += c * xStrides[a];
-  }
-  return xOff + is[iOff] * xStrides[p.dim];
+/** For output position i of a gather, the element of x it reads (the CPU twin of index.wgsl's loop). */
+function gatherSources(p: IndexPlan, xStrides: readonly number[], is: ArrayLike<number>): (i: number) => number {
+  const offDim = xStrides.map((s, a) => (a === p.dim ? 0 : s)); // x's offset off `dim`; the index supplies dim's
+  const at = [0, 0];
+  return (i) => {
+    stridedOffsets(i, p.outShape, p.idxStrides, offDim, at);
+    return at[1] + is[at[0]] * xStrides[p.dim];
+  };
 }
 
 /**
@@ -216,15 +212,15 @@ const INDEX = {
     gather(x: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
       checkIndexValues(p.op, cpuData(idx).subarray(0, idx.size), idx.shape, p.dim, x.shape[p.dim]);
       const [xs, is, ys] = [cpuData(x), cpuData(idx), cpuData(out)];
-      const xStrides = stridesOf(x.shape);
-      for (let i = 0; i < out.size; i++) ys[i] = xs[gatherSource(i, p, xStrides, is)];
+      const source = gatherSources(p, stridesOf(x.shape), is);
+      for (let i = 0; i < out.size; i++) ys[i] = xs[source(i)];
     },
     scatterAdd(g: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
       const [gs, is, ds] = [cpuData(g), cpuData(idx), cpuData(out)];
       ds.fill(0, 0, out.size);
       // Walk the output once, adding each gradient where its index points (same sums as the GPU loop).
-      const xStrides = stridesOf(out.shape);
-      for (let i = 0; i < g.size; i++) ds[gatherSource(i, p, xStrides, is)] += gs[i];
+      const source = gatherSources(p, stridesOf(out.shape), is);
+      for (let i = 0; i < g.size; i++) ds[source(i)] += gs[i];
     },
   },
   webgpu: {

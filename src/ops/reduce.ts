@@ -8,7 +8,7 @@ import { FloatArray } from '../backend/cpu';
 import { groups1d } from '../backend/webgpu/kernel';
 import { WebGPUBackend } from '../backend/webgpu/webgpuBackend';
 import {
-  broadcastStrides, collapseDims, fmt, normalizeAxes, normalizeAxis, packDims, reducedShape, Shape, sizeOf, stridesOf, WebgradError,
+  broadcastStrides, collapseDims, fmt, normalizeAxes, normalizeAxis, packDims, reducedShape, Shape, sizeOf, stridedOffsets, stridesOf, WebgradError,
 } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
@@ -255,14 +255,9 @@ function gpuReduce(gpu: WebGPUBackend, src: GPUBuffer, dst: GPUBuffer, kept: Dim
 }
 
 /** Element offset of flat index `i` walking `d` (row-major over d.shape). */
+const scratch = [0, 0];
 function offsetOf(d: Dims, i: number): number {
-  let off = 0;
-  for (let k = d.shape.length - 1; k >= 0; k--) {
-    const c = i % d.shape[k];
-    i = (i - c) / d.shape[k];
-    off += c * d.strides[k];
-  }
-  return off;
+  return stridedOffsets(i, d.shape, d.strides, d.strides, scratch)[0];
 }
 
 function cpuReduce(xs: FloatArray, ys: FloatArray, kept: Dims, reduced: Dims, kind: ReducerName, scale: number): void {
