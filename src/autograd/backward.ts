@@ -2,7 +2,7 @@
 // one place (sumTo), accumulated where a tensor feeds several ops, and handed to leaves or to grad().
 import { full } from '../ops/creation';
 import { add } from '../ops/elementwise';
-import { sumTo } from '../ops/reduce';
+import { sumTo } from '../ops/broadcast';
 import { fmt, sameShape, WebgradError } from '../shape';
 import { keep, Tensor, tidy } from '../tensor';
 import { addMethods } from '../ops/util';

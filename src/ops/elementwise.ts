@@ -9,7 +9,7 @@ import { broadcastShapes, broadcastStrides, collapseDims, packDims, sameShape, S
 import { Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { fromArray } from './creation';
-import { broadcastTo } from './shape';
+import { broadcastTo } from './broadcast';
 import unaryWgsl from '../../shaders/unary.wgsl?raw';
 import unaryBackwardWgsl from '../../shaders/unary.backward.wgsl?raw';
 import unaryJvpWgsl from '../../shaders/unary.jvp.wgsl?raw';

@@ -1,12 +1,10 @@
 // Shape ops. Views (reshape, squeeze, unsqueeze) share storage; broadcastTo, permute and cat copy through
 // the strided copy kernel (shaders/strided.wgsl).
 import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
-import {
-  broadcastShapes, broadcastStrides, fmt, normalizeAxes, normalizeAxis, Shape, sameShape, sizeOf, stridesOf, WebgradError,
-} from '../shape';
+import { fmt, normalizeAxes, normalizeAxis, Shape, sameShape, sizeOf, stridesOf, WebgradError } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods, empty } from './util';
-import { sumTo } from './reduce';
+import { broadcastTo } from './broadcast';
 import { contiguous, copyStrided, gatherView, View } from './strided';
 
 /** Resolves one -1 in a target shape and checks the element count. */
@@ -44,34 +42,6 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(target, x.shape) && !x.requiresGrad && !x.tangents?.size) return x.alias(target);
   return bind1(reshapePrim, [x], { shape: target });
 }
-
-/** Copies `x` broadcast up to `shape` (contiguous result): a strided gather with stride 0 on broadcast dims. */
-function broadcastKernel(x: Tensor, shape: Shape): Tensor {
-  const out = empty(x.backend, shape);
-  copyStrided('broadcastTo', x, { offset: 0, strides: broadcastStrides(x.shape, shape) }, out, contiguous(shape), shape);
-  return out;
-}
-
-/** Broadcasts to `shape` by NumPy rules (like `torch.broadcast_to`); -1 keeps a dim. */
-export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  assertUsable('broadcastTo', x);
-  const off = shape.length - x.ndim;
-  const target = shape.map((d, i) => (d === -1 && i >= off ? x.shape[i - off] : d));
-  if (off < 0 || !sameShape(broadcastShapes('broadcastTo', x.shape, target), target)) {
-    throw new WebgradError('broadcastTo', `cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
-  }
-  if (sameShape(target, x.shape)) return reshape(x, target);
-  return bind1(broadcastPrim, [x], { shape: target });
-}
-
-/** A broadcast copy: linear, its VJP sums back down. */
-const broadcastPrim: Primitive<{ shape: number[] }> = primitive<{ shape: number[] }>({
-  name: 'broadcastTo',
-  impl: both(([x], p) => [broadcastKernel(x, p.shape)]),
-  vjp: ([g], { inputs: [x] }) => [g && sumTo(g, x.shape)],
-  jvp: (ts, ctx) => linearJvp(broadcastPrim)(ts, ctx),
-  saves: { inputs: false, outputs: false },
-});
 
 /** Throws naming `op` unless `x` is a Tensor (a plain array passed by mistake would fail obscurely later). */
 function assertTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
@@ -228,6 +198,7 @@ declare module '../tensor' {
   }
 }
 
+export { broadcastTo };
 /** Alias of `broadcastTo` (PyTorch's name). */
 export const expand = broadcastTo;
 addMethods({ reshape, broadcastTo, expand, permute, transpose, squeeze, unsqueeze });
