@@ -16,7 +16,8 @@ import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
 Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]), userAgent: 'node' }, configurable: true, writable: true });
 
-const { eigh, getWebGPUBackend, hamiltonian1d, init, jacobiStats, noGrad, tensor } = await import('webgrad');
+const { eigh, hamiltonian1d, init, noGrad, tensor } = await import('webgrad');
+const { getWebGPUBackend, jacobiStats } = await import('webgrad/diagnostics');
 const jax = await import('@jax-js/jax');
 const { randomSymmetric } = await import('./lib/randomSymmetric.mjs');
 

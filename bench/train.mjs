@@ -27,7 +27,8 @@ const [IN, H, OUT, B] = [784, 256, 10, 128];
 
 const wg = await import('webgrad');
 const info = await wg.init({ backend: 'webgpu' });
-const gpu = wg.getWebGPUBackend();
+const { getWebGPUBackend } = await import('webgrad/diagnostics');
+const gpu = getWebGPUBackend();
 
 // Count every library's dispatches in one place.
 let dispatches = 0;

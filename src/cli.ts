@@ -4,10 +4,11 @@
 // stdout; progress and errors to stderr.
 // Through the public entry, so every op module (and the Tensor methods each installs) is loaded.
 import {
-  dual, enterDualLevel, exitDualLevel, getWebGPUBackend, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, perturbationTheory,
+  dual, enterDualLevel, exitDualLevel, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, perturbationTheory,
   profile, Tensor, tensor, unpackDual, withBackend,
 } from './index';
 import type { HamiltonianSpectrum, InitResult } from './index';
+import { getWebGPUBackend } from './diagnostics';
 import { cpu64Backend } from './backend/cpu';
 import { cpuData } from './ops/util';
 import { solveKappaTridiagonal, tridiagonalEnergies } from './physics/hamiltonianTridiagonal';

@@ -1,5 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { eigh, eigvalsh, getWebGPUBackend, gradcheck, tensor, Tensor, WebgradError } from '../src/index';
+import { eigh, eigvalsh, gradcheck, tensor, Tensor, WebgradError } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
 import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH, JACOBI_TOL, jacobiStats, paddedSize, rankKernel } from '../src/ops/eigh/jacobi';

@@ -128,7 +128,7 @@ forEachBackend(() => {
       const x = randn([4, 2], { seed: 2 });
       const before = await m.forward(x).data();
       const other = m.parameters()[0].backend.name === 'cpu' ? 'webgpu' : 'cpu';
-      if (other === 'webgpu' && !(await import('../src/index')).getWebGPUBackend()) return;
+      if (other === 'webgpu' && !(await import('../src/diagnostics')).getWebGPUBackend()) return;
       await m.to(other);
       expect(m.parameters().every((p) => p.backend.name === other && p.requiresGrad)).toBe(true);
       const xo = await x.toBackend(other);

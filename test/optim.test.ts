@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getWebGPUBackend, nn, optim, randn, tensor, Tensor } from '../src/index';
+import { nn, optim, randn, tensor, Tensor } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
 import fixtures from './fixtures/nn_fixtures.json';
 import { expectClose, forEachBackend, values } from './setup/backends';
 
