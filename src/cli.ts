@@ -366,7 +366,8 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
       rows.push({ ...result, ptE0, ptGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
     }
   };
-  const profiled = args.profile && backend.backend === 'webgpu' ? await profile(sweep) : (await sweep(), null);
+  const profiled = args.profile && backend.backend === 'webgpu' ? await profile(sweep) : null;
+  if (!profiled) await sweep();
   progress.clear();
   const solver = args.method === 'tridiagonal' ? 'eighTridiagonal' : 'eigh';
   stdout.write(`${table(rows)}\n\n`);

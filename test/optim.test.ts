@@ -68,7 +68,10 @@ forEachBackend(() => {
       expectClose(seen, S.stepLR.lrs, 1e-12, 1e-12);
       const opt2 = new optim.SGD(fresh(), { lr: S.baseLr });
       const cos = new optim.CosineAnnealingLR(opt2, { tMax: S.cosine.tMax, etaMin: S.cosine.etaMin });
-      const seen2 = S.cosine.lrs.map(() => (cos.step(), opt2.lr));
+      const seen2 = S.cosine.lrs.map(() => {
+        cos.step();
+        return opt2.lr;
+      });
       expectClose(seen2, S.cosine.lrs, 1e-12, 1e-10);
       expect(() => new optim.StepLR(opt, { stepSize: 0 })).toThrow(/webgrad\.optim\.StepLR: stepSize must be a positive integer/);
     });

@@ -384,9 +384,12 @@ export class WebGPUBackend implements Backend {
     if (bindGroup === this.passGroup && uniformOffset === this.passOffset) return;
     this.passGroup = bindGroup;
     this.passOffset = uniformOffset;
-    if (!kernel.uniform) return pass.setBindGroup(0, bindGroup);
-    this.dynamicOffset[0] = uniformOffset;
-    pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+    if (kernel.uniform) {
+      this.dynamicOffset[0] = uniformOffset;
+      pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+    } else {
+      pass.setBindGroup(0, bindGroup);
+    }
   }
   private readonly dynamicOffset = new Uint32Array(1);
   private passPipeline: GPUComputePipeline | null = null;
