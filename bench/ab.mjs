@@ -77,6 +77,7 @@ for (const [name, data] of [['random', random], ['H(κ=1)', hamiltonian]]) {
   const mean = (xs) => xs.reduce((x, y) => x + y, 0) / xs.length;
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
   const [o, w, oc, wc] = [mean(times.old), mean(times.new), mean(cpu.old), mean(cpu.new)];
-  console.log(`| ${name} | ${s(o)} | ${s(w)} | ${(o / w).toFixed(2)}× | ${s(oc)} | ${s(wc)} | ${(oc / wc).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`);
+  console.log(`| ${name} | ${s(o)} | ${s(w)} | ${(o / w).toFixed(2)}× | ` +
+  `${s(oc)} | ${s(wc)} | ${(oc / wc).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`);
 }
 process.exit(0);

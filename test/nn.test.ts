@@ -138,7 +138,8 @@ forEachBackend(() => {
 
   describe('losses against PyTorch', () => {
     for (const fx of fixtures.losses) {
-      const label = `${fx.loss} ${JSON.stringify(fx.options)}${fx.loss === 'crossEntropy' && Math.max(...fx.x.map(Math.abs)) > 100 ? ' (large logits)' : ''}`;
+      const largeLogits = fx.loss === 'crossEntropy' && Math.max(...fx.x.map(Math.abs)) > 100;
+      const label = `${fx.loss} ${JSON.stringify(fx.options)}${largeLogits ? ' (large logits)' : ''}`;
       it(label, async () => {
         const x = t(fx.x, fx.xShape, true);
         const f = F[fx.loss as 'mseLoss'] as (x: Tensor, target: Tensor | number[], o: object) => Tensor;
