@@ -122,6 +122,7 @@ g.tri500.out.forEach((r, i) => {
   console.log(`| ${r.kappa} | ${r.E0.toFixed(9)} | ${r.gap.toFixed(9)} | ${r.dE0_dkappa.toFixed(9)} | ${r.dgap_dkappa.toFixed(9)} | ${err.toExponential(1)} |`);
 });
 const big = g.big.out;
-console.log(`Nx = 10⁵, κ = 1 (WebGPU): E0 ${big.E0.toFixed(7)}, gap ${big.gap.toFixed(7)}, dE0/dκ ${big.dE0_dkappa.toFixed(7)}, dgap/dκ ${big.dgap_dkappa.toFixed(7)}; ` +
+console.log(`Nx = 10⁵, κ = 1 (WebGPU): E0 ${big.E0.toFixed(7)}, gap ${big.gap.toFixed(7)}, dE0/dκ ${big.dE0_dkappa.toFixed(7)}, ` +
+  `dgap/dκ ${big.dgap_dkappa.toFixed(7)}; ` +
   `CPU float64: E0 ${c.big.out.E0.toFixed(7)}, gap ${c.big.out.gap.toFixed(7)}`);
 process.exit(0);
