@@ -327,7 +327,7 @@ forEachBackend((backend) => {
       }
     });
 
-    it('WebGPU: tridiagonal reduction: T = QᵀAQ (float64 check), V = I back-transforms to an orthogonal Q, skips tridiagonal or non-finite input', async () => {
+    it('WebGPU: tridiagonal reduction: T = QᵀAQ (float64), an orthogonal Q from V = I, tridiagonal or non-finite input skipped', async () => {
       const eps = 1.2e-7;
       // 130 has nine panels of 16 columns, the last one short; 3 has one column to reduce. Both adapter
       // kinds' launch shapes.
