@@ -205,7 +205,6 @@ export function assertUsable(op: string, ...ts: Tensor[]): Backend {
 
 // ---- memory ------------------------------------------------------------------------------------------
 
-// biome-ignore lint/suspicious/noConfusingVoidType: tidy() and keep() accept functions that return nothing
 export type TensorContainer = Tensor | void | undefined | null | number | string | boolean | TensorContainer[] | { [k: string]: TensorContainer };
 
 function collect(result: unknown, out: Set<Tensor>): void {
