@@ -21,7 +21,7 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= params.n) { return; }
-  let at = strided_offsets(i, params.rank, params.shape, params.stride_a, params.stride_b);
+  let at = {{OFFSETS}};
   let a = as_[at.x];
   let b = bs[at.y];
   let g = gs[i];

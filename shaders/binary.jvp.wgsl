@@ -26,7 +26,7 @@ fn grad_b(a: f32, b: f32, g: f32) -> f32 { return {{GRAD_B}}; }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg);
   if (i >= params.n) { return; }
-  let at = strided_offsets(i, params.rank, params.shape, params.stride_a, params.stride_b);
+  let at = {{OFFSETS}};
   let a = as_[at.x];
   let b = bs[at.y];
   ys[i] = {{EXPR}};

@@ -43,6 +43,9 @@ export { profile, type ProfileReport, type KernelProfile } from './profile';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck';
 
 // Training: layers and losses, optimizers, datasets.
+/** Layers, losses and `Module`, like `torch.nn` (`nn.functional` holds the stateless forms). */
 export * as nn from './nn/index';
+/** Optimizers (SGD, Adam, AdamW), gradient clipping and learning-rate schedulers, like `torch.optim`. */
 export * as optim from './optim/index';
+/** Seeded synthetic 2-D datasets, a `DataLoader`, and the compact digits file format. */
 export * as data from './data/index';

@@ -7,20 +7,25 @@ import { Usage } from './backend/webgpu/bufferPool';
 import { getBackend, getWebGPUBackend } from './runtime';
 import { WebgradError } from './shape';
 
+/** One kernel's line in a {@link ProfileReport}. */
 export interface KernelProfile {
   /** The kernel's name: its cache key without sizes and launch shapes ("binary:add", "eigh:solve"). */
   kernel: string;
+  /** Dispatches of this kernel. */
   calls: number;
   /** Device time summed over the calls, ms (null without timestamp queries). */
   deviceMs: number | null;
 }
 
+/** What {@link profile} measured while its function ran. */
 export interface ProfileReport<T> {
   /** What fn returned (awaited). */
   result: T;
   /** Per kernel, most device time first (most calls first without timestamps). */
   kernels: KernelProfile[];
+  /** Dispatches in all. */
   dispatches: number;
+  /** Command-buffer submits. */
   submits: number;
   /** Wall time of fn and of the GPU work it queued, ms. */
   wallMs: number;

@@ -4,6 +4,7 @@ import { findWebGPU } from './backend/webgpu/adapter';
 import { DawnPolling, setDawnPolling } from './backend/webgpu/dawnPolling';
 import { WebGPUBackend } from './backend/webgpu/webgpuBackend';
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /** 'auto' (default) takes WebGPU when an adapter exists, else the CPU reference. */
   backend?: 'auto' | BackendName;
@@ -21,7 +22,9 @@ export interface InitOptions {
   dawnPolling?: DawnPolling;
 }
 
+/** What {@link init} chose, and why. */
 export interface InitResult {
+  /** The backend now in use. */
   backend: BackendName;
   /** The adapter in words (vendor, architecture, device), or the CPU backend's description. */
   adapter: string;
@@ -45,7 +48,8 @@ export function getWebGPUBackend(): WebGPUBackend | null {
 }
 
 async function ensureWebGPU(): Promise<WebGPUBackend | null> {
-  if (webgpu) return webgpu;
+  if (webgpu && webgpu.lost === null) return webgpu;
+  webgpu = null; // a lost device is replaced by a new one
   const found = await findWebGPU();
   webgpuReason = found.reason;
   if (found.device) webgpu = new WebGPUBackend(found.device, found.info);
@@ -73,6 +77,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   }
   if (want === 'cpu') {
     current = cpu;
+    if (webgpu?.lost != null) webgpu = null;
     return { backend: 'cpu', adapter: cpu.adapter, reason: 'CPU backend requested' };
   }
   const gpu = await ensureWebGPU();

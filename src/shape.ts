@@ -1,5 +1,6 @@
 // Shape arithmetic shared by every op: sizes, strides, NumPy broadcasting, axis normalisation.
 
+/** A tensor shape: the size of each dim, outermost first. */
 export type Shape = readonly number[];
 
 /** An error raised at the call, naming the op at fault. */
@@ -114,5 +115,24 @@ export function packDims(op: string, lists: readonly (readonly number[])[]): num
     if (l.length > MAX_KERNEL_RANK) throw new WebgradError(op, `rank ${l.length} after collapsing exceeds ${MAX_KERNEL_RANK}`);
     for (let i = 0; i < MAX_KERNEL_RANK; i++) out.push(l[i] ?? 1);
   }
+  return out;
+}
+
+/**
+ * The strided walk every CPU kernel shares: the offsets of flat index `i` (row-major over `shape`) through
+ * two stride lists, written into `out` as [a, b] (a broadcast dim has stride 0). `out` is reused by callers
+ * in their inner loops, so nothing is allocated per element.
+ */
+export function stridedOffsets(i: number, shape: readonly number[], sa: readonly number[], sb: readonly number[], out: number[]): number[] {
+  let a = 0;
+  let b = 0;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const c = i % shape[d];
+    i = (i - c) / shape[d];
+    a += c * sa[d];
+    b += c * sb[d];
+  }
+  out[0] = a;
+  out[1] = b;
   return out;
 }

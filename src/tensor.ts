@@ -3,6 +3,7 @@ import { GradNode, releaseNode } from './autograd/node';
 import { getWebGPUBackend } from './runtime';
 import { Shape, sizeOf, WebgradError } from './shape';
 
+/** A number or nested arrays of numbers (rectangular), as `tensor()` takes and `array()` returns. */
 export type NestedArray = number | NestedArray[];
 
 // ---- scopes for tidy() -------------------------------------------------------------------------------
@@ -22,9 +23,13 @@ const collector = new FinalizationRegistry<Storage>((storage) => {
  * (add(x, y)); each op module adds its methods to this class.
  */
 export class Tensor {
+  /** A process-unique number (named in error messages). */
   readonly id = nextId++;
+  /** Size of each dim, outermost first. */
   readonly shape: readonly number[];
+  /** Number of elements. */
   readonly size: number;
+  /** The backend holding the storage. */
   readonly backend: Backend;
   /** Accumulated gradient of a leaf after `backward()`. */
   grad: Tensor | null = null;
@@ -51,25 +56,32 @@ export class Tensor {
     if (tracked) scopes[scopes.length - 1]?.add(this);
   }
 
-  /** The op that produced this tensor when it was recorded for autograd; null for leaves. */
+  /**
+   * The op that produced this tensor when it was recorded for autograd; null for leaves.
+   * @internal
+   */
   get node(): GradNode | null {
     return this._node;
   }
 
+  /** @internal */
   set node(node: GradNode | null) {
     if (node && this._counted) node.users++;
     if (this._node && this._storage && this._counted) releaseNode(this._node);
     this._node = node;
   }
 
+  /** Number of dims. */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** Whether backward computes a gradient for this tensor (settable on leaves only). */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
 
+  /** Makes a leaf require grad (or not); throws for tensors produced by a recorded op. */
   set requiresGrad(v: boolean) {
     if (v && this.node) throw new WebgradError('requiresGrad', 'only leaf tensors can be set to require grad; use detach() first');
     this._requiresGrad = v;
@@ -86,11 +98,15 @@ export class Tensor {
     return this.node === null;
   }
 
+  /** Whether `dispose()` has freed this tensor. */
   get isDisposed(): boolean {
     return this._storage === null;
   }
 
-  /** The storage; throws naming `op` if the tensor was disposed. */
+  /**
+   * The storage; throws naming `op` if the tensor was disposed.
+   * @internal
+   */
   storageFor(op: string): Storage {
     if (!this._storage) throw new WebgradError(op, `tensor #${this.id} of shape [${this.shape.join(', ')}] was disposed`);
     return this._storage;
@@ -186,6 +202,7 @@ export class Tensor {
     return (await this.data())[0];
   }
 
+  /** Shape and backend, e.g. `Tensor(shape=[2, 3], backend=webgpu)`; values need an async readback (`data()`). */
   toString(): string {
     return `Tensor(shape=[${this.shape.join(', ')}], backend=${this.backend.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
@@ -205,6 +222,7 @@ export function assertUsable(op: string, ...ts: Tensor[]): Backend {
 
 // ---- memory ------------------------------------------------------------------------------------------
 
+/** What `tidy` may return: tensors, plain values, and arrays or objects of them (the tensors inside are kept). */
 export type TensorContainer = Tensor | void | undefined | null | number | string | boolean | TensorContainer[] | { [k: string]: TensorContainer };
 
 function collect(result: unknown, out: Set<Tensor>): void {
@@ -243,6 +261,7 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+/** Live tensors and storage, from {@link memory}. */
 export interface MemoryInfo {
   /** Live tensors (not disposed, not yet collected). */
   tensors: number;
@@ -252,6 +271,7 @@ export interface MemoryInfo {
   pooledBytes: number;
 }
 
+/** Live tensors, their bytes, and the bytes the WebGPU pool holds: for checking that loops do not leak. */
 export function memory(): MemoryInfo {
   return { tensors: liveTensors, bytes: storageStats.bytes, pooledBytes: getWebGPUBackend()?.pool.pooledBytes ?? 0 };
 }

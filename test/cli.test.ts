@@ -95,7 +95,7 @@ describe('webgrad hamiltonian', () => {
   }
 
   it.skipIf(!webgpuInfo.available)('--profile prints the WebGPU kernels of the sweep after the table', () => {
-    const r = webgrad('hamiltonian', '--backend', 'webgpu', '--nx', '64', '--kappa', '1', '--profile', '--no-progress');
+    const r = webgrad('hamiltonian', '--backend', 'webgpu', '--nx', '64', '--kappa', '1', '--method', 'jacobi', '--profile', '--no-progress');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/WebGPU kernels of the sweep/);
     expect(r.stdout).toMatch(/^kernel\s+calls\s+device ms\s+share\s+µs \/ call$/m);

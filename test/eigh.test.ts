@@ -4,7 +4,7 @@ import { getWebGPUBackend } from '../src/diagnostics';
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
 import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH, JACOBI_TOL, jacobiStats, paddedSize, rankKernel } from '../src/ops/eigh/jacobi';
-import { encodeBackTransform, encodePlan, encodeTridiagonal, forceTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, tridiagonalWorkspace } from '../src/ops/eigh/tridiagonal';
+import { encodeBackTransform, encodePlan, encodeTridiagonal, forceTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, tridiagonalWorkspace } from '../src/ops/eigh/gpuTridiagonalize';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { eighReference, eighReferenceDetails, eigvalshReference } from '../src/linalg/eighReference';
-import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from '../src/linalg/tridiagonal';
+import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from '../src/linalg/tridiagonalEigen';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric, withSpectrum } from './setup/eigen';
 

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { fromArray } from '../src/ops/creation';
 import { eighTridiagonal } from '../src/ops/eighTridiagonal/index';
-import { diagonalizeTridiagonal } from '../src/linalg/tridiagonal';
+import { diagonalizeTridiagonal } from '../src/linalg/tridiagonalEigen';
 import { mulberry32 } from '../src/ops/creation';
 import { WebgradError } from '../src/index';
 import { forceTridiagonalLaunch } from '../src/ops/eighTridiagonal/gpu';

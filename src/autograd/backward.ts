@@ -8,6 +8,7 @@ import { keep, Tensor, tidy } from '../tensor';
 import { addMethods } from '../ops/util';
 import { enableGrad, GradNode, noGrad } from './node';
 
+/** Options of `backward()`. */
 export interface BackwardOptions {
   /** Keep the graph (and its saved tensors) for another backward through it. */
   retainGraph?: boolean;

@@ -5,7 +5,9 @@
 import { fmt, sameShape, WebgradError } from '../shape';
 import type { Tensor } from '../tensor';
 
+/** A forward-mode level: tangents made at it belong to it (see {@link dualLevel}). */
 export interface DualLevel {
+  /** Unique id of the level (tangents are stored by it). */
   readonly id: number;
   /** Tensors given a tangent at this level; their tangents are dropped when the level closes. */
   readonly members: Set<Tensor>;

@@ -9,7 +9,9 @@ import { dual, identityView, unpackDual } from './dual';
 import { dualLevel } from './forward';
 import { enableGrad, isGradEnabled } from './node';
 
+/** A function of tensors returning one tensor (what `grad` differentiates). */
 export type Differentiable = (...xs: Tensor[]) => Tensor;
+/** A function of tensors returning one tensor or several (what `vjp`, `jvp` and the Jacobians take). */
 export type MultiOutput = (...xs: Tensor[]) => Tensor | Tensor[];
 type Arg = Tensor | number;
 
@@ -155,6 +157,7 @@ export function hvp(f: Differentiable, xs: readonly Arg[], vs: readonly Arg[]): 
   return [outs[0], tangents.slice(1)];
 }
 
+/** Options of {@link jacfwd} and {@link jacrev}. */
 export interface JacobianOptions {
   /** Which argument(s) to differentiate with respect to (default 0, as in JAX). An array gives one Jacobian per entry. */
   argnums?: number | number[];
@@ -237,6 +240,7 @@ export function jacrev(f: Differentiable, options: JacobianOptions = {}): Jacobi
   };
 }
 
+/** Options of {@link jacobian}. */
 export interface JacobianModeOptions extends JacobianOptions {
   /**
    * 'forward' (one pass per input element), 'reverse' (one per output element) or 'auto' (default): the

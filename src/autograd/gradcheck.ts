@@ -9,6 +9,7 @@ import { computeGradients } from './backward';
 import { grad } from './functional';
 import { enableGrad, noGrad } from './node';
 
+/** Options of {@link gradcheck} and {@link gradgradcheck}. */
 export interface GradcheckOptions {
   /** Finite-difference step (on the float64 reference). Default 1e-6. */
   eps?: number;
@@ -22,11 +23,15 @@ export interface GradcheckOptions {
   raise?: boolean;
 }
 
+/** The comparison {@link gradcheck} made. */
 export interface GradcheckReport {
+  /** Whether every element agreed within the tolerances. */
   ok: boolean;
   /** Largest |analytical − numerical| over all input elements. */
   maxAbsError: number;
+  /** The recorded gradient per input. */
   analytical: Float32Array[];
+  /** The float64 central differences per input. */
   numerical: Float64Array[];
 }
 

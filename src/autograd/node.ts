@@ -34,6 +34,7 @@ export function releaseNode(node: GradNode): void {
 
 let gradEnabled = true;
 
+/** Whether ops record the tape now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -3,6 +3,7 @@
 // optional fused forward-with-tangent kernel. `bind` runs it: forward mode level by level, the forward
 // kernel, and the tape record for reverse mode.
 import type { BackendName } from '../backend/backend';
+import { duringOp } from '../backend/opContext';
 import { zerosLike } from '../ops/creation';
 import { assertUsable, Tensor, tidy } from '../tensor';
 import { activeLevels, DualLevel, hasActiveTangent, setTangent, tangentAt, withMasked } from './forward';
@@ -64,7 +65,7 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
     let outputs: Tensor[];
     let outTangents: Maybe[];
     if (prim.fusedJvp && !needsComposite(inputs) && !needsComposite(tangents)) {
-      [outputs, outTangents] = prim.fusedJvp[backend.name](inputs, tangents, params);
+      [outputs, outTangents] = duringOp(prim.name, () => prim.fusedJvp![backend.name](inputs, tangents, params));
     } else {
       outputs = bind(prim, inputs, params);
       const rule = prim.jvp;
@@ -83,7 +84,7 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
 }
 
 function recorded<P>(prim: Primitive<P>, backend: BackendName, inputs: readonly Tensor[], params: P): Tensor[] {
-  const outputs = prim.impl[backend](inputs, params);
+  const outputs = duringOp(prim.name, () => prim.impl[backend](inputs, params));
   const vjp = prim.vjp;
   if (!vjp) return outputs;
   const { inputs: saveIn = true, outputs: saveOut = true } = prim.saves ?? {};

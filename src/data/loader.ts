@@ -17,7 +17,9 @@ export function permutation(n: number, seed: number): Float32Array {
   return p;
 }
 
+/** Options of `DataLoader`. */
 export interface LoaderOptions {
+  /** Samples per batch. */
   batchSize: number;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
@@ -32,12 +34,16 @@ export interface LoaderOptions {
  * a TensorDataset. `for (const [x, y] of loader.epoch()) { … }`; each batch's tensors belong to the caller.
  */
 export class DataLoader {
+  /** Number of samples (the first dim of `x` and `y`). */
   readonly n: number;
   private epochs = 0;
 
   constructor(
+    /** Features; the first dim indexes samples. */
     readonly x: Tensor,
+    /** Labels; the first dim indexes samples. */
     readonly y: Tensor,
+    /** Batch size, shuffling, seed and `dropLast`. */
     readonly options: LoaderOptions,
   ) {
     if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new WebgradError('data.DataLoader', 'expects feature and label Tensors');

@@ -3,12 +3,15 @@
 // bytes (0…255) and count label bytes. Parsed the same way in Node and in the browser.
 import { WebgradError } from '../shape';
 
+/** Images and labels, as parsed from the compact digits file. */
 export interface ImageSet {
   /** Pixels scaled to [0, 1], row-major [count, side·side]. */
   images: Float32Array;
   /** Class of each image. */
   labels: Float32Array;
+  /** Number of images. */
   count: number;
+  /** Image side in pixels (images are side × side). */
   side: number;
 }
 

@@ -4,20 +4,25 @@
 import { mulberry32 } from '../ops/creation';
 import { WebgradError } from '../shape';
 
+/** Labelled 2-D points for classification. */
 export interface Dataset2D {
   /** Row-major [n, 2] points. */
   x: Float32Array;
   /** Class index of each point. */
   y: Float32Array;
+  /** Number of points. */
   n: number;
+  /** Number of classes. */
   classes: number;
 }
 
+/** Options of the synthetic 2-D sets. */
 export interface SyntheticOptions {
   /** Points in all (split evenly between classes). Default 300. */
   n?: number;
   /** Standard deviation of the Gaussian noise added to each coordinate. */
   noise?: number;
+  /** Seed of the generator (the same seed gives the same points). */
   seed?: number;
 }
 

@@ -12,7 +12,7 @@
  */
 
 import { applyReflectors, formQ, tridiagonalize } from './householder';
-import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from './tridiagonal';
+import { diagonalizeTridiagonal, inverseIteration, splitBlocks } from './tridiagonalEigen';
 
 export type EighPath = 'inverse-iteration' | 'ql-rotations';
 

@@ -4,7 +4,7 @@
  * reorthogonalised. The same algorithm as the WebGPU kernels (shaders/tridiagonal/eigen.wgsl), which run it
  * in double-float; this is their reference. d[0..n), e[0..n−1) (e[i] = T[i+1][i]).
  */
-import { EPS, TridiagonalLU } from './tridiagonal';
+import { EPS, TridiagonalLU } from './tridiagonalEigen';
 
 /** Eigenvalues of T below σ (negative pivots of T − σI = LDLᵀ; pivots kept ≥ pivmin away from 0). */
 export function sturmCount(d: ArrayLike<number>, e2: ArrayLike<number>, n: number, sigma: number, pivmin: number): number {

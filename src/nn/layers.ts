@@ -17,11 +17,13 @@ function uniform(shape: number[], bound: number, next: () => number, options: Te
   return fromArray(Float32Array.from({ length: n }, () => (2 * next() - 1) * bound), shape, options);
 }
 
+/** Options of `Linear`. */
 export interface LinearOptions {
   /** Add a learnable bias (default true). */
   bias?: boolean;
   /** Seed of the initial weights (default: the next of a fixed sequence). */
   seed?: number;
+  /** Backend of the parameters (default: the one `init()` chose). */
   backend?: TensorOptions['backend'];
 }
 
@@ -30,11 +32,15 @@ export interface LinearOptions {
  * with a = √5 for the weight and U(±1/√in) for the bias, which both come to U(±1/√in).
  */
 export class Linear extends Module {
+  /** The weight, [outFeatures, inFeatures]. */
   readonly weight!: Tensor;
+  /** The bias, [outFeatures], or null without one. */
   readonly bias!: Tensor | null;
 
   constructor(
+    /** Size of each input sample (the last dim). */
     readonly inFeatures: number,
+    /** Size of each output sample. */
     readonly outFeatures: number,
     options: LinearOptions = {},
   ) {
@@ -57,6 +63,7 @@ export class Linear extends Module {
 
 /** Runs modules in order, each on the previous one's output; parameters are named "0.weight", "1.bias", …. */
 export class Sequential extends Module {
+  /** The modules, in the order they run. */
   readonly modules: readonly Module[];
 
   constructor(...modules: Module[]) {
@@ -72,18 +79,21 @@ export class Sequential extends Module {
   }
 }
 
+/** max(x, 0) as a module. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** tanh as a module. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
+/** The logistic sigmoid as a module. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
@@ -97,6 +107,7 @@ export class GELU extends Module {
   }
 }
 
+/** x·sigmoid(x) (swish) as a module. */
 export class SiLU extends Module {
   forward(x: Tensor): Tensor {
     return silu(x);
@@ -108,6 +119,7 @@ export class Dropout extends Module {
   private readonly next: () => number;
 
   constructor(
+    /** Probability of zeroing an element in training mode. */
     readonly p = 0.5,
     options: { seed?: number } = {},
   ) {
@@ -123,12 +135,16 @@ export class Dropout extends Module {
 
 /** Layer normalisation over the trailing `normalizedShape` dims, with a learnable scale (ones) and shift (zeros). */
 export class LayerNorm extends Module {
+  /** The elementwise scale (ones at first), or null without `elementwiseAffine`. */
   readonly weight!: Tensor | null;
+  /** The elementwise shift (zeros at first), or null without `elementwiseAffine`. */
   readonly bias!: Tensor | null;
+  /** The trailing dims normalised over. */
   readonly normalizedShape: number[];
 
   constructor(
     normalizedShape: number | number[],
+    /** Added to the variance for stability. */
     readonly eps = 1e-5,
     options: { elementwiseAffine?: boolean; backend?: TensorOptions['backend'] } = {},
   ) {

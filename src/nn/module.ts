@@ -8,19 +8,23 @@ import { keep, Tensor } from '../tensor';
 
 /** One tensor as plain data: survives JSON.stringify / JSON.parse. */
 export interface TensorData {
+  /** The tensor's shape. */
   shape: number[];
+  /** Its elements, row-major. */
   data: number[];
 }
 
 /** Parameters by dotted name ("0.weight", "fc.bias"), as plain data. */
 export type StateDict = Record<string, TensorData>;
 
+/** Base class of layers, like `torch.nn.Module`: register parameters and submodules in the constructor, implement `forward`. */
 export abstract class Module {
   /** Whether the module is in training mode (dropout active); `eval()` turns it off. */
   training = true;
   private readonly params = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
+  /** The layer's computation. */
   abstract forward(x: Tensor): Tensor;
 
   /** Registers a parameter (a leaf; it is made to require grad) under `name`, also as `this[name]`; tidy() leaves it alone. */
@@ -48,6 +52,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter of this module and its submodules, in registration order. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }

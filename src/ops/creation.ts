@@ -1,6 +1,7 @@
 // Tensor creation. Values are computed on the host (so seeded random tensors are identical on every
 // backend) and uploaded once.
 import { Backend } from '../backend/backend';
+import { duringOp } from '../backend/opContext';
 import { cpuBackend } from '../backend/cpu';
 import { getBackend, getWebGPUBackend } from '../runtime';
 import { groups1d } from '../backend/webgpu/kernel';
@@ -9,11 +10,19 @@ import fillWgsl from '../../shaders/fill.wgsl?raw';
 import { fmt, Shape, sizeOf, WebgradError } from '../shape';
 import { NestedArray, Tensor } from '../tensor';
 
+/** Options of tensor constructors. */
 export interface TensorOptions {
+  /** Shape to give the data (default: the nested array's own shape). */
   shape?: Shape;
+  /** Make the tensor a leaf that records gradients (default false). */
   requiresGrad?: boolean;
   /** Defaults to the backend chosen by `init()`. */
   backend?: Backend;
+}
+
+/** Throws at once, naming `op`, when the target backend cannot hold `n` elements: before any host-side work. */
+function checkFits(op: string, options: TensorOptions, n: number): void {
+  duringOp(op, () => (options.backend ?? getBackend()).checkAllocation(n));
 }
 
 function checkShape(op: string, shape: Shape): void {
@@ -46,7 +55,7 @@ function flatten(data: NestedArray): { values: number[]; shape: number[] } {
 export function fromArray(values: ArrayLike<number>, shape: Shape, options: TensorOptions = {}): Tensor {
   const backend = options.backend ?? getBackend();
   const data = values instanceof Float32Array ? values : Float32Array.from(values);
-  return new Tensor(backend.upload(data), shape, options.requiresGrad ?? false);
+  return new Tensor(duringOp('tensor', () => backend.upload(data)), shape, options.requiresGrad ?? false);
 }
 
 /**
@@ -82,7 +91,7 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
   checkShape('full', shape);
   if (typeof value !== 'number') throw new WebgradError('full', `value must be a number, got ${typeof value}`);
   const backend = options.backend ?? getBackend();
-  const out = new Tensor(backend.alloc(sizeOf(shape)), shape, options.requiresGrad ?? false);
+  const out = new Tensor(duringOp('full', () => backend.alloc(sizeOf(shape))), shape, options.requiresGrad ?? false);
   if (out.size > 0) FILL[backend.name](out, value);
   return out;
 }
@@ -95,22 +104,28 @@ const FILL = {
   },
 };
 
-export const zeros = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 0, options);
-export const ones = (shape: Shape, options?: TensorOptions): Tensor => full(shape, 1, options);
-export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 0, { backend: t.backend, ...options });
-export const onesLike = (t: Tensor, options?: TensorOptions): Tensor => full(t.shape, 1, { backend: t.backend, ...options });
+/** A tensor of zeros (written by a fill kernel, no upload). */
+export const zeros = (shape: Shape, options?: TensorOptions): Tensor => duringOp('zeros', () => full(shape, 0, options));
+/** A tensor of ones (written by a fill kernel, no upload). */
+export const ones = (shape: Shape, options?: TensorOptions): Tensor => duringOp('ones', () => full(shape, 1, options));
+/** Zeros of `t`'s shape, on `t`'s backend. */
+export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor => duringOp('zerosLike', () => full(t.shape, 0, { backend: t.backend, ...options }));
+/** Ones of `t`'s shape, on `t`'s backend. */
+export const onesLike = (t: Tensor, options?: TensorOptions): Tensor => duringOp('onesLike', () => full(t.shape, 1, { backend: t.backend, ...options }));
 
 /** `[start, end)` in steps of `step` (like `torch.arange`); `arange(n)` is `0..n-1`. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new WebgradError('arange', `step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkFits('arange', options, n);
   return fromArray(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], options);
 }
 
 /** `n` evenly spaced points from `start` to `end`, both included (like `torch.linspace`). */
 export function linspace(start: number, end: number, n: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new WebgradError('linspace', `steps must be a non-negative integer, got ${n}`);
+  checkFits('linspace', options, n);
   const step = n > 1 ? (end - start) / (n - 1) : 0;
   // Computed in float64, rounded once; the last point is exactly `end`.
   return fromArray(Float32Array.from({ length: n }, (_, i) => (i === n - 1 ? end : start + i * step)), [n], options);
@@ -119,6 +134,7 @@ export function linspace(start: number, end: number, n: number, options: TensorO
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
+  checkFits('eye', options, n * m);
   const data = new Float32Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return fromArray(data, [n, m], options);
@@ -143,13 +159,16 @@ export function manualSeed(seed: number): void {
 }
 const nextSeed = (): number => (defaultSeed = (Math.imul(defaultSeed, 1664525) + 1013904223) >>> 0);
 
+/** Options of random constructors. */
 export interface RandomOptions extends TensorOptions {
+  /** Seed of this tensor's generator (default: the next value of the global seed, see `manualSeed`). */
   seed?: number;
 }
 
 /** Uniform on [0, 1). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape('rand', shape);
+  checkFits('rand', options, sizeOf(shape));
   const next = mulberry32(options.seed ?? nextSeed());
   return fromArray(Float32Array.from({ length: sizeOf(shape) }, next), shape, options);
 }
@@ -157,6 +176,7 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
 /** Standard normal (Box–Muller). */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape('randn', shape);
+  checkFits('randn', options, sizeOf(shape));
   const next = mulberry32(options.seed ?? nextSeed());
   const n = sizeOf(shape);
   const data = new Float32Array(n);

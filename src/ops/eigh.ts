@@ -65,11 +65,9 @@ function eighVjp([gw, gv]: readonly (Tensor | null)[], w: Tensor, v: Tensor): (T
   if (!gw && !gv) return [null];
   const composite = needsComposite([w, v, gw, gv]);
   const backend = v.backend.name;
+  if (!gv && !composite) return [WEIGHTED_OUTER[backend](v, gw!)];
   const vt = transpose(v);
-  if (!gv) {
-    if (!composite) return [WEIGHTED_OUTER[backend](v, gw!)];
-    return [matmul(mul(v, unsqueeze(gw!, -2)), vt)];
-  }
+  if (!gv) return [matmul(mul(v, unsqueeze(gw!, -2)), vt)];
   const wMat = matmul(vt, gv);
   const mid = composite ? middleOps(wMat, w, gw) : EIGH_MIDDLE[backend](wMat, w, gw);
   return [matmul(matmul(v, mid), vt)];
@@ -143,7 +141,9 @@ export function eigvalsh(a: Tensor): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Eigenvalues (ascending) and eigenvectors (columns) of the symmetrised matrix; see {@link eigh}. */
     eigh(): [eigenvalues: Tensor, eigenvectors: Tensor];
+    /** Eigenvalues (ascending) of the symmetrised matrix; see {@link eigvalsh}. */
     eigvalsh(): Tensor;
   }
 }

@@ -5,7 +5,7 @@
 // recorded (createGraph, forward mode over reverse); forward mode is one fused kernel giving f and ẋ·f′.
 import { bind1, needsComposite, primitive, Primitive } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
-import { broadcastShapes, broadcastStrides, collapseDims, packDims, sameShape, Shape, WebgradError } from '../shape';
+import { broadcastShapes, broadcastStrides, collapseDims, packDims, sameShape, Shape, stridedOffsets, WebgradError } from '../shape';
 import { Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { fromArray } from './creation';
@@ -17,6 +17,7 @@ import binaryWgsl from '../../shaders/binary.wgsl?raw';
 import binaryBackwardWgsl from '../../shaders/binary.backward.wgsl?raw';
 import binaryJvpWgsl from '../../shaders/binary.jvp.wgsl?raw';
 
+/** A tensor or a JS number (numbers travel in kernel uniforms and broadcast like 0-d tensors). */
 export type TensorLike = Tensor | number;
 
 interface UnaryDef {
@@ -315,10 +316,27 @@ interface BinaryParams {
   outShape: Shape;
 }
 
-/** Uniform words of a broadcast binary kernel writing `outShape`. */
-function binaryWords(a: Tensor, b: Tensor, outShape: Shape): Uint32Array {
+/** Uniform words of a broadcast binary kernel writing `outShape`, and the rank of its collapsed shape. */
+function binaryPlan(a: Tensor, b: Tensor, outShape: Shape): { words: Uint32Array; rank: number } {
   const plan = collapseDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
-  return uniformWords([sizeOfShape(outShape), plan.shape.length, 0, 0, ...packDims('binary', [plan.shape, ...plan.strides])]);
+  const words = uniformWords([sizeOfShape(outShape), plan.shape.length, 0, 0, ...packDims('binary', [plan.shape, ...plan.strides])]);
+  return { words, rank: plan.shape.length };
+}
+
+/**
+ * The WGSL that finds an element's two source offsets, specialised by the collapsed rank: same-shape and
+ * scalar operands (rank ≤ 1) and row/column broadcasts (rank 2) index directly; deeper ones walk the
+ * shape (dynamic indexing of uniform arrays costs CPU drivers ~10× an elementwise op).
+ */
+function offsetsWgsl(rank: number): { key: string; code: string } {
+  if (rank <= 1) return { key: '1d', code: 'vec2<u32>(i * params.stride_a[0].x, i * params.stride_b[0].x)' };
+  if (rank === 2) {
+    const code =
+      'vec2<u32>((i / params.shape[0].y) * params.stride_a[0].x + (i % params.shape[0].y) * params.stride_a[0].y, ' +
+      '(i / params.shape[0].y) * params.stride_b[0].x + (i % params.shape[0].y) * params.stride_b[0].y)';
+    return { key: '2d', code };
+  }
+  return { key: '3d+', code: 'strided_offsets(i, params.rank, params.shape, params.stride_a, params.stride_b)' };
 }
 
 const sizeOfShape = (s: Shape): number => s.reduce((p, d) => p * d, 1);
@@ -328,17 +346,10 @@ function cpuBroadcast(a: Tensor, b: Tensor, out: Tensor, f: (ia: number, ib: num
   const { shape, strides } = collapseDims(out.shape, [broadcastStrides(a.shape, out.shape), broadcastStrides(b.shape, out.shape)]);
   const [sa, sb] = strides;
   const ys = cpuData(out);
+  const at = [0, 0];
   for (let i = 0; i < out.size; i++) {
-    let rest = i;
-    let ia = 0;
-    let ib = 0;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      const c = rest % shape[d];
-      rest = (rest - c) / shape[d];
-      ia += c * sa[d];
-      ib += c * sb[d];
-    }
-    ys[i] = f(ia, ib, i);
+    stridedOffsets(i, shape, sa, sb, at);
+    ys[i] = f(at[0], at[1], i);
   }
 }
 
@@ -346,15 +357,22 @@ const binaryImpl = {
   cpu([a, b]: readonly Tensor[], p: BinaryParams): Tensor[] {
     const def: BinaryDef = BINARY[p.name];
     const out = empty(a.backend, p.outShape);
-    const [as, bs] = [cpuData(a), cpuData(b)];
-    cpuBroadcast(a, b, out, (ia, ib) => def.cpu(as[ia], bs[ib]));
+    const [as, bs, ys] = [cpuData(a), cpuData(b), cpuData(out)];
+    if (a.size === out.size && b.size === out.size) {
+      const f = def.cpu; // same shapes: no index walk
+      for (let i = 0; i < out.size; i++) ys[i] = f(as[i], bs[i]);
+    } else {
+      cpuBroadcast(a, b, out, (ia, ib) => def.cpu(as[ia], bs[ib]));
+    }
     return [out];
   },
   webgpu([a, b]: readonly Tensor[], p: BinaryParams): Tensor[] {
     const out = empty(a.backend, p.outShape);
     if (out.size === 0) return [out];
-    const k = gpuKernel(`binary:${p.name}`, binaryWgsl, { EXPR: BINARY[p.name].wgsl }, [2, 1]);
-    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)], binaryWords(a, b, p.outShape), groups1d(out.size));
+    const { words, rank } = binaryPlan(a, b, p.outShape);
+    const at = offsetsWgsl(rank);
+    const k = gpuKernel(`binary:${p.name}:${at.key}`, binaryWgsl, { EXPR: BINARY[p.name].wgsl, OFFSETS: at.code }, [2, 1]);
+    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)], words, groups1d(out.size));
     return [out];
   },
 };
@@ -372,8 +390,11 @@ const binaryGradImpl = {
     const out = empty(a.backend, p.outShape);
     if (out.size === 0) return out;
     const name = side === 0 ? 'a' : 'b';
-    const k = gpuKernel(`binary_bwd:${p.name}:${name}`, binaryBackwardWgsl, { GRAD: BINARY[p.name].wgslGrad![side], SIDE: name }, [3, 1]);
-    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(g), gpuBuffer(out)], binaryWords(a, b, p.outShape), groups1d(out.size));
+    const { words, rank } = binaryPlan(a, b, p.outShape);
+    const at = offsetsWgsl(rank);
+    const values = { GRAD: BINARY[p.name].wgslGrad![side], SIDE: name, OFFSETS: at.code };
+    const k = gpuKernel(`binary_bwd:${p.name}:${name}:${at.key}`, binaryBackwardWgsl, values, [3, 1]);
+    asWebGPU(a.backend).run(k, [gpuBuffer(a), gpuBuffer(b), gpuBuffer(g), gpuBuffer(out)], words, groups1d(out.size));
     return out;
   },
 };
@@ -395,10 +416,12 @@ const binaryFusedJvp = {
     const [y, dy] = [empty(a.backend, p.outShape), empty(a.backend, p.outShape)];
     if (y.size === 0) return [[y], [dy]];
     const terms = [ta ? 'grad_a(a, b, tas[at.x])' : '', tb ? 'grad_b(a, b, tbs[at.y])' : ''].filter(Boolean);
-    const values = { EXPR: def.wgsl, GRAD_A: def.wgslGrad![0], GRAD_B: def.wgslGrad![1], TANGENT: terms.join(' + ') };
-    const k = gpuKernel(`binary_jvp:${p.name}:${ta ? 'a' : ''}${tb ? 'b' : ''}`, binaryJvpWgsl, values, [4, 2]);
+    const { words, rank } = binaryPlan(a, b, p.outShape);
+    const at = offsetsWgsl(rank);
+    const values = { EXPR: def.wgsl, GRAD_A: def.wgslGrad![0], GRAD_B: def.wgslGrad![1], TANGENT: terms.join(' + '), OFFSETS: at.code };
+    const k = gpuKernel(`binary_jvp:${p.name}:${ta ? 'a' : ''}${tb ? 'b' : ''}:${at.key}`, binaryJvpWgsl, values, [4, 2]);
     const bufs = [a, b, ta ?? a, tb ?? b, y, dy].map(gpuBuffer);
-    asWebGPU(a.backend).run(k, bufs, binaryWords(a, b, p.outShape), groups1d(y.size));
+    asWebGPU(a.backend).run(k, bufs, words, groups1d(y.size));
     return [[y], [dy]];
   },
 };
@@ -480,32 +503,55 @@ export function binary(name: BinaryName, aIn: TensorLike, bIn: TensorLike): Tens
   return bind1(named(prim, name), [a, b], { name, outShape });
 }
 
+/** a + b, elementwise with NumPy broadcasting (JS numbers allowed). */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
+/** a − b, elementwise with broadcasting. */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
+/** a · b, elementwise with broadcasting. */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
+/** a / b, elementwise with broadcasting. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
+/** The larger of a and b, elementwise with broadcasting (ties split the gradient evenly). */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
+/** The smaller of a and b, elementwise with broadcasting (ties split the gradient evenly). */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
+/** 1 where a = b, else 0 (float32), with broadcasting; not differentiable. */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b);
+/** 1 where a ≠ b, else 0, with broadcasting; not differentiable. */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b);
+/** 1 where a > b, else 0, with broadcasting; not differentiable. */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b);
+/** 1 where a ≥ b, else 0, with broadcasting; not differentiable. */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b);
+/** 1 where a < b, else 0, with broadcasting; not differentiable. */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b);
+/** 1 where a ≤ b, else 0, with broadcasting; not differentiable. */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b);
 
 /** a ** b (x.pow(2) is exactly x·x; negative bases work for integer exponents, like torch). */
 export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
 
+/** −x, elementwise. */
 export const neg = (x: Tensor): Tensor => unary('neg', x);
+/** x², elementwise. */
 export const square = (x: Tensor): Tensor => unary('square', x);
+/** √x, elementwise. */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+/** eˣ, elementwise. */
 export const exp = (x: Tensor): Tensor => unary('exp', x);
+/** The natural logarithm ln x, elementwise. */
 export const log = (x: Tensor): Tensor => unary('log', x);
+/** sin x, elementwise (~1 ulp in WGSL, not the builtin). */
 export const sin = (x: Tensor): Tensor => unary('sin', x);
+/** cos x, elementwise (~1 ulp in WGSL, not the builtin). */
 export const cos = (x: Tensor): Tensor => unary('cos', x);
+/** tanh x, elementwise. */
 export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+/** The logistic function 1 / (1 + e^{−x}), elementwise. */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+/** max(x, 0), elementwise. */
 export const relu = (x: Tensor): Tensor => unary('relu', x);
+/** |x|, elementwise. */
 export const abs = (x: Tensor): Tensor => unary('abs', x);
 /** The error function (Abramowitz–Stegun form, ~1e-7). */
 export const erf = (x: Tensor): Tensor => unary('erf', x);
@@ -518,30 +564,55 @@ export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** this + other, elementwise with NumPy broadcasting; `other` may be a JS number. */
     add(other: TensorLike): Tensor;
+    /** this − other, elementwise with broadcasting. */
     sub(other: TensorLike): Tensor;
+    /** this · other, elementwise with broadcasting. */
     mul(other: TensorLike): Tensor;
+    /** this / other, elementwise with broadcasting. */
     div(other: TensorLike): Tensor;
+    /** this raised to the power `exponent`, elementwise with broadcasting. */
     pow(exponent: TensorLike): Tensor;
+    /** The larger of this and other, elementwise with broadcasting (ties split the gradient evenly). */
     maximum(other: TensorLike): Tensor;
+    /** The smaller of this and other, elementwise with broadcasting (ties split the gradient evenly). */
     minimum(other: TensorLike): Tensor;
+    /** 1 where this = other, else 0 (float32), with broadcasting; not differentiable. */
     eq(other: TensorLike): Tensor;
+    /** 1 where this ≠ other, else 0, with broadcasting; not differentiable. */
     ne(other: TensorLike): Tensor;
+    /** 1 where this > other, else 0, with broadcasting; not differentiable. */
     gt(other: TensorLike): Tensor;
+    /** 1 where this ≥ other, else 0, with broadcasting; not differentiable. */
     ge(other: TensorLike): Tensor;
+    /** 1 where this < other, else 0, with broadcasting; not differentiable. */
     lt(other: TensorLike): Tensor;
+    /** 1 where this ≤ other, else 0, with broadcasting; not differentiable. */
     le(other: TensorLike): Tensor;
+    /** −x, elementwise. */
     neg(): Tensor;
+    /** x², elementwise. */
     square(): Tensor;
+    /** √x, elementwise. */
     sqrt(): Tensor;
+    /** eˣ, elementwise. */
     exp(): Tensor;
+    /** The natural logarithm ln x, elementwise. */
     log(): Tensor;
+    /** sin x, elementwise (~1 ulp in WGSL, not the builtin). */
     sin(): Tensor;
+    /** cos x, elementwise (~1 ulp in WGSL, not the builtin). */
     cos(): Tensor;
+    /** tanh x, elementwise. */
     tanh(): Tensor;
+    /** The logistic function 1 / (1 + e^{−x}), elementwise. */
     sigmoid(): Tensor;
+    /** max(x, 0), elementwise. */
     relu(): Tensor;
+    /** |x|, elementwise. */
     abs(): Tensor;
+    /** Clamps every element into [min, max] (either bound may be omitted). */
     clamp(min?: number, max?: number): Tensor;
   }
 }

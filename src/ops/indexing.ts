@@ -4,7 +4,7 @@
 // outer is a broadcast product.
 import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
-import { fmt, normalizeAxis, packDims, Shape, sizeOf, stridesOf, WebgradError } from '../shape';
+import { fmt, normalizeAxis, packDims, Shape, sizeOf, stridedOffsets, stridesOf, WebgradError } from '../shape';
 import { assertUsable, NestedArray, Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
 import { tensor } from './creation';
@@ -134,7 +134,6 @@ function triangle(op: 'triu' | 'tril', x: Tensor, k: number): Tensor {
   return bind1(op === 'triu' ? triuPrim : trilPrim, [x], { k });
 }
 
-/** The upper triangle of the last two dims: x where col − row ≥ k, else 0 (like `torch.triu`). */
 /** A triangle mask: linear, its VJP masks the gradient the same way. */
 const trianglePrim = (op: 'triu' | 'tril'): Primitive<{ k: number }> => {
   const prim: Primitive<{ k: number }> = primitive<{ k: number }>({
@@ -152,6 +151,7 @@ const trianglePrim = (op: 'triu' | 'tril'): Primitive<{ k: number }> => {
 const triuPrim = trianglePrim('triu');
 const trilPrim = trianglePrim('tril');
 
+/** The upper triangle of the last two dims: x where col − row ≥ k, else 0 (like `torch.triu`). */
 export const triu = (x: Tensor, k = 0): Tensor => triangle('triu', x, k);
 
 /** The lower triangle of the last two dims: x where col − row ≤ k, else 0 (like `torch.tril`). */
@@ -179,18 +179,14 @@ function checkIndexValues(op: string, values: ArrayLike<number>, shape: Shape, d
 
 const flatValues = (a: NestedArray): number[] => (Array.isArray(a) ? a.flatMap(flatValues) : [a]);
 
-/** The element of x that output position i of a gather reads (the CPU twin of index.wgsl's loop). */
-function gatherSource(i: number, p: IndexPlan, xStrides: readonly number[], is: ArrayLike<number>): number {
-  let rest = i;
-  let xOff = 0;
-  let iOff = 0;
-  for (let a = p.outShape.length - 1; a >= 0; a--) {
-    const c = rest % p.outShape[a];
-    rest = (rest - c) / p.outShape[a];
-    iOff += c * p.idxStrides[a];
-    if (a !== p.dim) xOff += c * xStrides[a];
-  }
-  return xOff + is[iOff] * xStrides[p.dim];
+/** For output position i of a gather, the element of x it reads (the CPU twin of index.wgsl's loop). */
+function gatherSources(p: IndexPlan, xStrides: readonly number[], is: ArrayLike<number>): (i: number) => number {
+  const offDim = xStrides.map((s, a) => (a === p.dim ? 0 : s)); // x's offset off `dim`; the index supplies dim's
+  const at = [0, 0];
+  return (i) => {
+    stridedOffsets(i, p.outShape, p.idxStrides, offDim, at);
+    return at[1] + is[at[0]] * xStrides[p.dim];
+  };
 }
 
 /**
@@ -216,15 +212,15 @@ const INDEX = {
     gather(x: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
       checkIndexValues(p.op, cpuData(idx).subarray(0, idx.size), idx.shape, p.dim, x.shape[p.dim]);
       const [xs, is, ys] = [cpuData(x), cpuData(idx), cpuData(out)];
-      const xStrides = stridesOf(x.shape);
-      for (let i = 0; i < out.size; i++) ys[i] = xs[gatherSource(i, p, xStrides, is)];
+      const source = gatherSources(p, stridesOf(x.shape), is);
+      for (let i = 0; i < out.size; i++) ys[i] = xs[source(i)];
     },
     scatterAdd(g: Tensor, idx: Tensor, out: Tensor, p: IndexPlan): void {
       const [gs, is, ds] = [cpuData(g), cpuData(idx), cpuData(out)];
       ds.fill(0, 0, out.size);
       // Walk the output once, adding each gradient where its index points (same sums as the GPU loop).
-      const xStrides = stridesOf(out.shape);
-      for (let i = 0; i < g.size; i++) ds[gatherSource(i, p, xStrides, is)] += gs[i];
+      const source = gatherSources(p, stridesOf(out.shape), is);
+      for (let i = 0; i < g.size; i++) ds[source(i)] += gs[i];
     },
   },
   webgpu: {
@@ -351,13 +347,21 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Elements start, start + step, … below end along `dim` (like `x[start:end:step]`; negative indices count from the end). */
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
+    /** The slice at `index` along `dim`, with that dim removed (like `x.select(dim, index)` in PyTorch). */
     select(dim: number, index: number): Tensor;
+    /** Picks along `dim` by an index tensor of the same rank (like `torch.gather`). */
     gather(dim: number, index: IndexLike): Tensor;
+    /** The entries at the given indices along `dim` (like `torch.index_select`). */
     indexSelect(dim: number, index: IndexLike): Tensor;
+    /** The diagonal of a matrix (or a diagonal matrix from a vector), at `offset` from the main one (like `torch.diag`). */
     diag(offset?: number): Tensor;
+    /** The upper triangle of the last two dims from diagonal k on; the rest 0 (like `torch.triu`). */
     triu(k?: number): Tensor;
+    /** The lower triangle of the last two dims up to diagonal k; the rest 0 (like `torch.tril`). */
     tril(k?: number): Tensor;
+    /** The outer product of two vectors, [n] × [m] → [n, m]. */
     outer(other: Tensor): Tensor;
   }
 }

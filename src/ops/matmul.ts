@@ -3,7 +3,7 @@
 // the backward dA = dY·Bᵀ and dB = Aᵀ·dY reuse it reading an operand transposed.
 import { add } from './elementwise';
 import { bilinearJvp, bind1, primitive, Primitive } from '../autograd/primitive';
-import { broadcastStrides, collapseDims, fmt, packDims, Shape, sizeOf, WebgradError } from '../shape';
+import { broadcastStrides, collapseDims, fmt, packDims, Shape, sizeOf, stridedOffsets, WebgradError } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import type { GpuKernel } from '../backend/webgpu/kernel';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
@@ -140,16 +140,9 @@ function cpuProduct(a: Tensor, b: Tensor, out: Tensor, p: Product): void {
   const rowA = transA ? 1 : k; // step between rows of op(A)
   const colA = transA ? m : 1; // step between columns of op(A)
   const row = new Float64Array(n);
+  const at = [0, 0];
   for (let z = 0; z < sizeOf(p.batch); z++) {
-    let rest = z;
-    let oa = 0;
-    let ob = 0;
-    for (let d = p.batch.length - 1; d >= 0; d--) {
-      const c = rest % p.batch[d];
-      rest = (rest - c) / p.batch[d];
-      oa += c * p.aStrides[d];
-      ob += c * p.bStrides[d];
-    }
+    const [oa, ob] = stridedOffsets(z, p.batch, p.aStrides, p.bStrides, at);
     const oc = z * m * n;
     for (let i = 0; i < m; i++) {
       const ai = oa + i * rowA;
@@ -309,7 +302,9 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Matrix product with batch broadcasting (`torch.matmul` rules, 1-D operands included). */
     matmul(other: Tensor): Tensor;
+    /** The inner product of two vectors of equal length, as a 0-d tensor. */
     dot(other: Tensor): Tensor;
   }
 }

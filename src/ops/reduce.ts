@@ -8,7 +8,7 @@ import { FloatArray } from '../backend/cpu';
 import { groups1d } from '../backend/webgpu/kernel';
 import { WebGPUBackend } from '../backend/webgpu/webgpuBackend';
 import {
-  broadcastStrides, collapseDims, fmt, normalizeAxes, normalizeAxis, packDims, reducedShape, Shape, sizeOf, stridesOf, WebgradError,
+  broadcastStrides, collapseDims, fmt, normalizeAxes, normalizeAxis, packDims, reducedShape, Shape, sizeOf, stridedOffsets, stridesOf, WebgradError,
 } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods, asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
@@ -20,15 +20,21 @@ import reduceBackwardWgsl from '../../shaders/reduce.backward.wgsl?raw';
 
 /** Options of reductions: the dims to reduce (all when omitted; negative counts from the end), keepdim. `dim` is an alias of `axis`. */
 export interface ReduceOptions {
+  /** Dim or dims to reduce (negative counts from the end). */
   axis?: number | number[];
+  /** Alias of `axis` (PyTorch's name). */
   dim?: number | number[];
+  /** Keep reduced dims as size 1 (default false). */
   keepdim?: boolean;
 }
 
 /** Options of argmax/argmin: one dim (the flattened tensor when omitted). `dim` is an alias of `axis`. */
 export interface ArgReduceOptions {
+  /** The dim to reduce (negative counts from the end). */
   axis?: number;
+  /** Alias of `axis` (PyTorch's name). */
   dim?: number;
+  /** Keep the reduced dim as size 1 (default false). */
   keepdim?: boolean;
 }
 
@@ -249,14 +255,9 @@ function gpuReduce(gpu: WebGPUBackend, src: GPUBuffer, dst: GPUBuffer, kept: Dim
 }
 
 /** Element offset of flat index `i` walking `d` (row-major over d.shape). */
+const scratch = [0, 0];
 function offsetOf(d: Dims, i: number): number {
-  let off = 0;
-  for (let k = d.shape.length - 1; k >= 0; k--) {
-    const c = i % d.shape[k];
-    i = (i - c) / d.shape[k];
-    off += c * d.strides[k];
-  }
-  return off;
+  return stridedOffsets(i, d.shape, d.strides, d.strides, scratch)[0];
 }
 
 function cpuReduce(xs: FloatArray, ys: FloatArray, kept: Dims, reduced: Dims, kind: ReducerName, scale: number): void {
@@ -586,15 +587,25 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** Sum over `dim` (all dims when omitted), keeping reduced dims as size 1 when `keepdim`. */
     sum(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Mean over `dim` (all dims when omitted). */
     mean(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Maximum over `dim` (all dims when omitted); ties share the gradient. */
     max(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Minimum over `dim` (all dims when omitted); ties share the gradient. */
     min(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** Index of the largest element along `dim` (of the flattened tensor when omitted); not differentiable. */
     argmax(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    /** Index of the smallest element along `dim` (of the flattened tensor when omitted); not differentiable. */
     argmin(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    /** log Σ eˣ over `dim`, computed stably (max subtracted first). */
     logsumexp(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** The Euclidean norm √(Σ x²) over `dim` (all dims when omitted). */
     norm(dim?: DimArg, keepdim?: boolean): Tensor;
+    /** eˣ / Σ eˣ along `dim` (default the last). */
     softmax(dim?: number | ReduceOptions): Tensor;
+    /** x − logsumexp(x) along `dim` (default the last). */
     logSoftmax(dim?: number | ReduceOptions): Tensor;
   }
 }

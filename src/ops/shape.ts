@@ -211,15 +211,23 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 
 declare module '../tensor' {
   interface Tensor {
+    /** The same elements in a new shape (one entry may be −1). */
     reshape(shape: readonly number[]): Tensor;
+    /** Broadcasts to `shape` by NumPy rules (size-1 and missing leading dims repeat). */
     broadcastTo(shape: readonly number[]): Tensor;
+    /** Alias of `broadcastTo` (PyTorch's name). */
     expand(shape: readonly number[]): Tensor;
+    /** Reorders the dims: output dim i is input dim `dims[i]`. */
     permute(dims: readonly number[]): Tensor;
+    /** Swaps two dims (default the last two). */
     transpose(dim0?: number, dim1?: number): Tensor;
+    /** Removes size-1 dims (all of them, or the given ones). */
     squeeze(dim?: number | readonly number[]): Tensor;
+    /** Inserts a size-1 dim at `dim`. */
     unsqueeze(dim: number): Tensor;
   }
 }
 
+/** Alias of `broadcastTo` (PyTorch's name). */
 export const expand = broadcastTo;
 addMethods({ reshape, broadcastTo, expand, permute, transpose, squeeze, unsqueeze });

@@ -5,7 +5,7 @@
 import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
 import { Backend } from '../backend/backend';
 import { groups1d } from '../backend/webgpu/kernel';
-import { collapseDims, packDims, Shape, sizeOf, stridesOf } from '../shape';
+import { collapseDims, packDims, Shape, sizeOf, stridedOffsets, stridesOf } from '../shape';
 import { full } from './creation';
 import { Tensor } from '../tensor';
 import { asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from './util';
@@ -36,17 +36,10 @@ export function copyStrided(op: string, src: Tensor, from: Layout, dst: Tensor, 
 const COPY = {
   cpu(_op: string, src: Tensor, dst: Tensor, from: number, to: number, dims: number[], ss: number[], ds: number[], n: number): void {
     const [xs, ys] = [cpuData(src), cpuData(dst)];
+    const at = [0, 0];
     for (let i = 0; i < n; i++) {
-      let rest = i;
-      let s = from;
-      let d = to;
-      for (let k = dims.length - 1; k >= 0; k--) {
-        const c = rest % dims[k];
-        rest = (rest - c) / dims[k];
-        s += c * ss[k];
-        d += c * ds[k];
-      }
-      ys[d] = xs[s];
+      stridedOffsets(i, dims, ss, ds, at);
+      ys[to + at[1]] = xs[from + at[0]];
     }
   },
   webgpu(op: string, src: Tensor, dst: Tensor, from: number, to: number, dims: number[], ss: number[], ds: number[], n: number): void {

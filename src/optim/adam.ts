@@ -9,11 +9,17 @@ import type { Tensor } from '../tensor';
 import { checkNumber, Optimizer, ParamState } from './optimizer';
 import adamWgsl from '../../shaders/optim/adam.wgsl?raw';
 
+/** Hyperparameters of `Adam` and `AdamW` (PyTorch's defaults). */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
+  /** Decay rates of the first and second moment estimates (default [0.9, 0.999]). */
   betas?: [number, number];
+  /** Added to the denominator (default 1e-8). */
   eps?: number;
+  /** L2 penalty (Adam) or decoupled decay (AdamW) (default 0; AdamW 1e-2). */
   weightDecay?: number;
+  /** Use the running maximum of the second moment (default false). */
   amsgrad?: boolean;
 }
 
@@ -23,9 +29,13 @@ export interface AdamOptions {
  * running maximum under AMSGrad.
  */
 export class Adam extends Optimizer {
+  /** Decay rates of the moment estimates. */
   betas: [number, number] = [0.9, 0.999];
+  /** Added to the denominator. */
   eps = 1e-8;
+  /** Weight decay factor λ. */
   weightDecay = 0;
+  /** Whether AMSGrad is on. */
   amsgrad = false;
   /** AdamW: weight decay applied to the parameter (p ← p·(1 − lr·λ)) instead of added to the gradient. */
   protected readonly decoupled: boolean = false;

@@ -19,8 +19,20 @@ export interface ParamState {
 
 /** Optimizer state as plain, JSON-safe data (like torch's `optimizer.state_dict()`). */
 export interface OptimizerStateDict {
-  state: Record<number, { step: number } & Record<string, TensorData | number>>;
-  paramGroups: { [option: string]: unknown; params: number[] }[];
+  /** Per-parameter state by parameter index: step count and moment buffers. */
+  state: Record<
+    number,
+    {
+      /** Steps taken for this parameter. */
+      step: number;
+    } & Record<string, TensorData | number>
+  >;
+  /** One group: the hyperparameters and the parameter indices. */
+  paramGroups: {
+    [option: string]: unknown;
+    /** Indices of the group's parameters. */
+    params: number[];
+  }[];
 }
 
 /** A GPU status word per optimizer: the id of the last step that found a non-finite gradient. */
@@ -46,7 +58,9 @@ class NonFiniteStatus {
   }
 }
 
+/** Base class of optimizers: checks the parameters, skips steps with non-finite gradients, saves and restores state. */
 export abstract class Optimizer {
+  /** The parameters this optimizer updates. */
   readonly params: readonly Tensor[];
   protected readonly state = new Map<Tensor, ParamState>();
   /** Steps taken (every call of step(), including one the GPU skipped). */
@@ -56,6 +70,7 @@ export abstract class Optimizer {
   private stepIds = 0;
 
   constructor(
+    /** Name used in error messages (e.g. `optim.Adam`). */
     readonly name: string,
     params: Iterable<Tensor>,
     /** Learning rate; schedulers change it between steps. */

@@ -3,12 +3,18 @@
 import { WebgradError } from '../shape';
 import type { Optimizer } from './optimizer';
 
+/** Base class of learning-rate schedulers: `step()` once per epoch sets the optimizer's `lr`. */
 export abstract class LRScheduler {
   /** Epochs stepped so far. */
   lastEpoch = 0;
+  /** The optimizer's learning rate when the scheduler was made. */
   readonly baseLr: number;
 
-  constructor(readonly optimizer: Optimizer) {
+  /** Takes the optimizer whose `lr` it sets. */
+  constructor(
+    /** The optimizer whose `lr` this sets. */
+    readonly optimizer: Optimizer,
+  ) {
     if (!optimizer || typeof optimizer.lr !== 'number') throw new WebgradError('optim.LRScheduler', 'expects an optimizer');
     this.baseLr = optimizer.lr;
   }
@@ -21,18 +27,27 @@ export abstract class LRScheduler {
     this.optimizer.lr = this.lrAt(this.lastEpoch);
   }
 
+  /** The learning rate set by the last step. */
   getLastLr(): number {
     return this.optimizer.lr;
   }
 
-  stateDict(): { lastEpoch: number; baseLr: number } {
+  /** The scheduler's position, for checkpoints. */
+  stateDict(): {
+    /** Epochs stepped. */
+    lastEpoch: number;
+    /** The initial learning rate. */
+    baseLr: number;
+  } {
     return { lastEpoch: this.lastEpoch, baseLr: this.baseLr };
   }
 }
 
 /** lr = baseLr · γ^⌊epoch / stepSize⌋. */
 export class StepLR extends LRScheduler {
+  /** Epochs between decays. */
   readonly stepSize: number;
+  /** Factor of each decay. */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
@@ -51,7 +66,9 @@ export class StepLR extends LRScheduler {
 
 /** lr = ηmin + (baseLr − ηmin)·(1 + cos(π·epoch / tMax)) / 2 (torch's closed form, without restarts). */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Epochs of the half cosine from `baseLr` down to `etaMin`. */
   readonly tMax: number;
+  /** The lowest learning rate. */
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {

@@ -9,11 +9,17 @@ import type { Tensor } from '../tensor';
 import { checkNumber, Optimizer, ParamState } from './optimizer';
 import sgdWgsl from '../../shaders/optim/sgd.wgsl?raw';
 
+/** Hyperparameters of `SGD` (PyTorch's defaults). */
 export interface SGDOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
+  /** Momentum factor (default 0). */
   momentum?: number;
+  /** Dampening of the momentum (default 0). */
   dampening?: number;
+  /** L2 penalty (default 0). */
   weightDecay?: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and no dampening). */
   nesterov?: boolean;
 }
 
@@ -22,9 +28,13 @@ export interface SGDOptions {
  * b = d on the first step, then μ·b + (1 − τ)·d, and d = d + μ·b (Nesterov) or b; then p ← p − lr·d.
  */
 export class SGD extends Optimizer {
+  /** Momentum factor. */
   momentum = 0;
+  /** Dampening of the momentum. */
   dampening = 0;
+  /** L2 penalty. */
   weightDecay = 0;
+  /** Whether Nesterov momentum is on. */
   nesterov = false;
 
   constructor(params: Iterable<Tensor>, options: SGDOptions = {}) {

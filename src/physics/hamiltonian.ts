@@ -19,6 +19,7 @@ import { tidy, Tensor } from '../tensor';
 import { cpuData } from '../ops/util';
 import { hamiltonianTridiagonal, SolverChoice, TridiagonalSpectrum, TridiagonalSpectrumOptions, usesTridiagonal } from './hamiltonianTridiagonal';
 
+/** The 1-D Hamiltonian H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2} on a grid: κ, box and grid. */
 export interface HamiltonianOptions {
   /** Strength of the Gaussian bump: a number, or a 0-d tensor (set `requiresGrad` to differentiate in κ). */
   kappa: Tensor | number;
@@ -28,6 +29,7 @@ export interface HamiltonianOptions {
   nx?: number;
 }
 
+/** H(κ) as a matrix on the grid, with the grid, the potential and ∂H/∂κ. */
 export interface Hamiltonian1d {
   /** The nx×nx Hamiltonian matrix (symmetric tridiagonal). */
   H: Tensor;
@@ -41,10 +43,13 @@ export interface Hamiltonian1d {
   kappa: Tensor;
   /** Grid spacing Δx = L/(nx − 1). */
   dx: number;
+  /** Box length. */
   L: number;
+  /** Grid points. */
   nx: number;
 }
 
+/** H(κ) and its full spectrum from one `eigh` (dense route). */
 export interface HamiltonianSpectrum extends Hamiltonian1d {
   /** All eigenvalues, ascending, [nx]. */
   energies: Tensor;
@@ -147,6 +152,7 @@ export function gap(kappa: Tensor | number, options: Omit<HamiltonianOptions, 'k
   return tidy(() => hamiltonianSpectrum({ ...options, kappa }).gap);
 }
 
+/** dE0/dκ and dgap/dκ as expectation values (Hellmann–Feynman), no backward pass. */
 export interface HellmannFeynman {
   /** ⟨ψ0|e^{−x²/2}|ψ0⟩ = dE0/dκ, 0-d. */
   dE0: Tensor;
@@ -171,6 +177,7 @@ export function hellmannFeynman(source: HamiltonianSpectrum | Tensor | number, o
   );
 }
 
+/** Second κ-derivatives of E0 and the gap. */
 export interface SecondOrder {
   /** d²E0/dκ² = 2 Σ_{m≠0} |⟨m|e^{−x²/2}|0⟩|² / (E0 − Em), 0-d. */
   d2E0: Tensor;
@@ -203,10 +210,13 @@ export function perturbationTheory(s: HamiltonianSpectrum): SecondOrder {
   );
 }
 
+/** E0, the gap and their first and second κ-derivatives, from {@link kappaDerivatives}. */
 export interface KappaDerivatives extends HellmannFeynman, SecondOrder {
   /** The spectrum at κ (its tensors belong to the caller). */
   spectrum: HamiltonianSpectrum;
+  /** E0, 0-d. */
   E0: Tensor;
+  /** E1 − E0, 0-d. */
   gap: Tensor;
 }
 
@@ -240,9 +250,11 @@ export function kappaDerivatives(kappa: Tensor | number, options: Omit<Hamiltoni
   return { spectrum: spectrum!, E0, gap, dE0, dgap, d2E0, d2gap };
 }
 
+/** The lowest states as plain arrays, for plots. */
 export interface LowestStates {
   /** The grid, length nx. */
   x: Float32Array;
+  /** Grid spacing. */
   dx: number;
   /** E_0 … E_{k−1}. */
   energies: number[];

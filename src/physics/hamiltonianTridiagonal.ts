@@ -2,7 +2,7 @@
 // tridiagonal, so its lowest k states cost O(k·nx) per κ instead of a dense eigh. The κ-independent parts
 // (1/Δx² + ½x², e^{−x²/2}, −1/(2Δx²)) are built once per (L, nx) in float64 on the host; the diagonal
 // d = base + κ·bump is formed in float64 on the CPU or in double-float on the GPU, so float32 storage of
-// d ≈ 2490 (ulp 2.4·10⁻⁴) no longer limits E0. The float32 copy of d carries the tape: dE/dκ flows through
+// d ≈ 2490 (ulp 2.4·10⁻⁴) does not limit E0. The float32 copy of d carries the tape: dE/dκ flows through
 // d = base + κ·bump by the ordinary ops, and through eighTridiagonal's VJP.
 import { Backend } from '../backend/backend';
 import { cpu64Backend } from '../backend/cpu';
@@ -100,16 +100,21 @@ function exactEntries(g: Grid, kappa: Tensor, batch: number): ExactEntries {
   };
 }
 
+/** Options of {@link hamiltonianTridiagonal}: κ (one or a batch), box, grid and how many states. */
 export interface TridiagonalSpectrumOptions {
   /** κ: a number, a 0-d tensor (set `requiresGrad` to differentiate), or a 1-d tensor of many κ (batched). */
   kappa: Tensor | number;
+  /** Box length: the grid spans [−L/2, L/2]. Default 10. */
   L?: number;
+  /** Grid points (endpoints included). Default 500. */
   nx?: number;
   /** The lowest k states (k ≥ 2, for the gap). Default 4. */
   k?: number;
 }
 
+/** The lowest k states of H(κ) from `eighTridiagonal`. */
 export interface TridiagonalSpectrum {
+  /** The solver that produced it. */
   method: 'tridiagonal';
   /** E_0 … E_(k−1), [k] (or [B, k] for a batch of κ). */
   energies: Tensor;
@@ -117,14 +122,21 @@ export interface TridiagonalSpectrum {
   states: Tensor;
   /** E0 and E1 − E0: 0-d (or [B]), differentiable in κ. */
   E0: Tensor;
+  /** E1 − E0. */
   gap: Tensor;
   /** The grid and e^{−x²/2} on it (∂H/∂κ is its diagonal matrix), [nx]. */
   x: Tensor;
+  /** e^{−x²/2} on the grid, [nx]. */
   bump: Tensor;
+  /** κ as the tensor the bands were built from. */
   kappa: Tensor;
+  /** Grid spacing Δx = L/(nx − 1). */
   dx: number;
+  /** Box length. */
   L: number;
+  /** Grid points. */
   nx: number;
+  /** States computed. */
   k: number;
 }
 
@@ -178,16 +190,25 @@ export function stateExpectations(s: TridiagonalSpectrum): Tensor {
   return noGrad(() => tidy(() => sum(mul(square(s.states), reshape(s.bump, [s.nx, 1])), { axis: -2 })));
 }
 
+/** E0, the gap and their κ-derivatives for each κ of a sweep, as host arrays. */
 export interface SweepResult {
+  /** The κ values, in order. */
   kappas: number[];
+  /** Box length. */
   L: number;
+  /** Grid points. */
   nx: number;
+  /** States per κ. */
   k: number;
   /** E_n(κ_b) at b·k + n. */
   energies: Float32Array;
+  /** E0 per κ. */
   E0: Float64Array;
+  /** E1 − E0 per κ. */
   gap: Float64Array;
+  /** dE0/dκ per κ (Hellmann–Feynman from the same states). */
   dE0: Float64Array;
+  /** d(E1 − E0)/dκ per κ. */
   dgap: Float64Array;
 }
 
@@ -278,7 +299,9 @@ export async function solveKappaTridiagonal(kappaValue: number, L: number, nx: n
 
 /** `method`: 'tridiagonal' (eighTridiagonal, the lowest k states) or 'jacobi' (dense eigh, all states). */
 export interface SolverChoice {
+  /** 'tridiagonal' (the lowest k states) or 'jacobi' (dense eigh, all states). */
   method?: 'tridiagonal' | 'jacobi';
+  /** How many of the lowest states (the tridiagonal route). */
   k?: number;
 }
 

@@ -11,7 +11,6 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
-  process.env.XDG_RUNTIME_DIR ??= '/tmp';
   // The package and CLI tests run the built dist/ the way users import it: build it once, up front.
   execSync('npm run build --silent', { stdio: ['ignore', 'ignore', 'inherit'] });
   const found = await findWebGPU();
@@ -24,6 +23,6 @@ export default async function setup(project: TestProject): Promise<void> {
   } else {
     console.log(`webgrad: WebGPU suite SKIPPED (${found.reason}). Enable it with: apt-get install -y chromium libvulkan1`);
   }
-  // The adapter search may have pointed the Vulkan loader at SwiftShader; test processes inherit that.
+  // The adapter search may have set a private XDG_RUNTIME_DIR (adapter.ts); test processes inherit it.
   project.provide('webgpu', { available, adapter: found.info, reason: found.reason });
 }

@@ -35,10 +35,41 @@ async function nodeGpu(): Promise<GPU | null> {
   return gpu;
 }
 
-async function fileExists(path: string): Promise<boolean> {
+async function nodeFs(): Promise<typeof import('node:fs')> {
   const fsSpec = 'node:fs';
-  const fs = (await import(/* @vite-ignore */ fsSpec)) as typeof import('node:fs');
-  return fs.existsSync(path);
+  return (await import(/* @vite-ignore */ fsSpec)) as typeof import('node:fs');
+}
+
+const LOADER_VARS = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES', 'VK_LOADER_DRIVERS_SELECT', 'VK_LOADER_DRIVERS_DISABLE'];
+
+/**
+ * Quiets Dawn's Vulkan probe when we may pick SwiftShader. Unset, XDG_RUNTIME_DIR makes the drivers' WSI
+ * print "error: XDG_RUNTIME_DIR is invalid" (so it gets a private 0700 directory); Mesa's lavapipe, which
+ * Dawn rejects (it lacks shaderUniform*ArrayDynamicIndexing), makes Dawn's native code print a warning
+ * to fd 2 that no flag silences, so the loader is told to skip it. SwiftShader is added to the drivers the
+ * loader finds, so one probe sees it and any hardware adapter (preferred: high-performance). Returns a
+ * function restoring the loader variables; null when the user set any of them (we then touch nothing).
+ */
+async function quietSwiftShaderProbe(): Promise<(() => void) | null> {
+  if (LOADER_VARS.some((k) => process.env[k] !== undefined)) return null;
+  const fs = await nodeFs();
+  if (!fs.existsSync(SWIFTSHADER_ICD)) return null;
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = `${process.env.TMPDIR ?? '/tmp'}/webgrad-runtime-${process.getuid?.() ?? 'user'}`;
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.chmodSync(dir, 0o700);
+      process.env.XDG_RUNTIME_DIR = dir;
+    } catch {
+      // Not ours or not writable: the drivers print their line, nothing worse.
+    }
+  }
+  process.env.VK_ADD_DRIVER_FILES = SWIFTSHADER_ICD;
+  process.env.VK_LOADER_DRIVERS_DISABLE = '*lvp_icd*';
+  return () => {
+    delete process.env.VK_ADD_DRIVER_FILES;
+    delete process.env.VK_LOADER_DRIVERS_DISABLE;
+  };
 }
 
 async function requestAdapter(gpu: GPU): Promise<GPUAdapter | null> {
@@ -52,17 +83,16 @@ export async function findWebGPU(): Promise<AdapterResult> {
   let via = '';
   if (gpu) adapter = await requestAdapter(gpu);
   else if (isNode) {
-    gpu = await nodeGpu();
-    if (!gpu) return { device: null, info: '', reason: "Node: the optional 'webgpu' package (Dawn) is not installed" };
-    adapter = await requestAdapter(gpu);
-    if (!adapter && !process.env.VK_ICD_FILENAMES && (await fileExists(SWIFTSHADER_ICD))) {
-      // The Vulkan loader reads this when Dawn makes its next instance.
-      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-      process.env.XDG_RUNTIME_DIR ??= '/tmp';
+    // The Vulkan loader reads its variables when Dawn enumerates adapters.
+    const restore = await quietSwiftShaderProbe();
+    try {
       gpu = await nodeGpu();
-      adapter = gpu && (await requestAdapter(gpu));
-      via = ' via the SwiftShader ICD';
+      if (!gpu) return { device: null, info: '', reason: "Node: the optional 'webgpu' package (Dawn) is not installed" };
+      adapter = await requestAdapter(gpu);
+    } finally {
+      restore?.();
     }
+    if (adapter && restore && /swiftshader/i.test(describeAdapter(adapter))) via = ' via the SwiftShader ICD';
   } else {
     return { device: null, info: '', reason: 'navigator.gpu is missing (WebGPU needs a secure context and a supporting browser)' };
   }

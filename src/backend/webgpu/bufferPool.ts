@@ -19,17 +19,22 @@ export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   /** Freed during the open batch: fine for kernel outputs, not for uploads. */
   private freedInBatch = new Set<GPUBuffer>();
+  /** Buffers whose creation failed (out of memory): destroyed when released, never reused. */
+  readonly broken = new WeakSet<GPUBuffer>();
   /** Bytes held by buffers the pool has made (in use + free). */
   pooledBytes = 0;
 
   constructor(
-    private readonly device: GPUDevice,
+    /** Makes a buffer of `size` bytes with `usage` (the backend's, which checks for device errors). */
+    private readonly create: (size: number, usage: number) => GPUBuffer,
     private readonly usage = USAGE,
+    /** The largest buffer to make: a size class is clamped to it (a multiple of 4). */
+    private readonly maxSize = Infinity,
   ) {}
 
   /** A buffer of at least `bytes`; `forUpload` skips buffers the open batch may still read. */
   acquire(bytes: number, forUpload = false): GPUBuffer {
-    const size = sizeClass(bytes);
+    const size = Math.min(sizeClass(bytes), Math.floor(this.maxSize / 4) * 4);
     const list = this.free.get(size);
     if (list) {
       for (let i = list.length - 1; i >= 0; i--) {
@@ -42,10 +47,14 @@ export class BufferPool {
       }
     }
     this.pooledBytes += size;
-    return this.device.createBuffer({ size, usage: this.usage });
+    return this.create(size, this.usage);
   }
 
   release(buffer: GPUBuffer): void {
+    if (this.broken.has(buffer)) {
+      this.pooledBytes -= buffer.size;
+      return buffer.destroy();
+    }
     const list = this.free.get(buffer.size) ?? [];
     list.push(buffer);
     this.free.set(buffer.size, list);

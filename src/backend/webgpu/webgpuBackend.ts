@@ -1,4 +1,6 @@
 import { Backend, Storage } from '../backend';
+import { currentOp, duringOp, opInProgress } from '../opContext';
+import { WebgradError } from '../../shape';
 import { BufferPool, Usage } from './bufferPool';
 import { GpuKernel } from './kernel';
 
@@ -85,14 +87,27 @@ export class WebGPUBackend implements Backend {
    * launch shapes there (matmul tiles, eigh's Jacobi runs).
    */
   readonly cpuDriver: boolean;
+  /** The largest storage buffer the device can make and bind: min(maxBufferSize, maxStorageBufferBindingSize). */
+  readonly maxBufferBytes: number;
+  /** Why the device was lost ("destroyed: …"); null while it lives. Every later call throws it. */
+  lost: string | null = null;
+  /** Error scopes around buffer creations not yet resolved, and the errors they found (see `createBuffer`). */
+  private allocScopes: Promise<void>[] = [];
+  private allocErrors: WebgradError[] = [];
 
   constructor(
     readonly device: GPUDevice,
     readonly adapter: string,
   ) {
     this.cpuDriver = /swiftshader|llvmpipe|lavapipe|software/i.test(adapter);
-    this.pool = new BufferPool(device);
-    this.readbackPool = new BufferPool(device, Usage.MAP_READ | Usage.COPY_DST);
+    const { maxBufferSize, maxStorageBufferBindingSize } = device.limits;
+    this.maxBufferBytes = Math.min(maxBufferSize, maxStorageBufferBindingSize);
+    const create = (size: number, usage: number): GPUBuffer => this.createBuffer(size, usage);
+    this.pool = new BufferPool(create, undefined, this.maxBufferBytes);
+    this.readbackPool = new BufferPool(create, Usage.MAP_READ | Usage.COPY_DST, maxBufferSize);
+    void device.lost.then((info) => {
+      this.lost = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+    });
     this.uniformBuffer = device.createBuffer({ size: UNIFORM_BYTES, usage: Usage.UNIFORM | Usage.COPY_DST });
     device.addEventListener?.('uncapturederror', (e) => {
       this.errors.push((e as GPUUncapturedErrorEvent).error.message);
@@ -100,12 +115,14 @@ export class WebGPUBackend implements Backend {
   }
 
   upload(data: Float32Array): GpuStorage {
+    this.checkAllocation(data.length);
     const buffer = this.pool.acquire(Math.max(4, data.byteLength), true);
     if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return new Storage(this, buffer, data.length);
   }
 
   alloc(size: number): GpuStorage {
+    this.checkAllocation(size);
     return new Storage(this, this.pool.acquire(Math.max(4, size * 4)), size);
   }
 
@@ -113,8 +130,72 @@ export class WebGPUBackend implements Backend {
     this.pool.release(storage.payload as GPUBuffer);
   }
 
+  /** Throws at the call when the device is lost or `size` float32s exceed the largest storage buffer. */
+  checkAllocation(size: number): void {
+    this.checkAlive();
+    const bytes = size * 4;
+    if (bytes <= this.maxBufferBytes) return;
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
+    throw new WebgradError(
+      opInProgress(),
+      `a tensor of ${size} elements needs ${bytes} bytes (${gib(bytes)}), more than this adapter's largest storage buffer: ` +
+        `${this.maxBufferBytes} bytes (${gib(this.maxBufferBytes)}; maxBufferSize ${maxBufferSize}, maxStorageBufferBindingSize ${maxStorageBufferBindingSize})`,
+    );
+  }
+
+  /** Throws when the device was lost: nothing made on it can run or be read any more. */
+  checkAlive(op = opInProgress()): void {
+    if (this.lost !== null) throw new WebgradError(op, `the WebGPU device was lost (${this.lost}): call init() again`);
+  }
+
+  /**
+   * Makes a buffer inside error scopes. Out-of-memory is only known once the scope resolves: the error,
+   * naming the op that allocated, is thrown by the next readback (`read`, `sync`), before anything is mapped.
+   */
+  createBuffer(size: number, usage: number): GPUBuffer {
+    const op = opInProgress();
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    const buffer = this.device.createBuffer({ size, usage });
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    // Long runs without a readback: fold the pending scopes into one promise now and then.
+    if (this.allocScopes.length >= 256) this.allocScopes = [Promise.all(this.allocScopes).then(() => undefined)];
+    this.allocScopes.push(
+      Promise.all([oom, validation]).then(([o, v]) => {
+        const e = o ?? v;
+        if (!e) return;
+        this.pool.broken.add(buffer);
+        this.readbackPool.broken.add(buffer);
+        const what = o ? 'out of memory' : 'a validation error';
+        this.allocErrors.push(new WebgradError(op, `creating a buffer of ${size} bytes (${gib(size)}) failed with ${what}: ${e.message}`));
+      }),
+    );
+    return buffer;
+  }
+
+  /** Throws the first failed buffer creation since the last readback; the open batch, which uses it, is dropped. */
+  private async throwAllocationErrors(): Promise<void> {
+    if (this.allocScopes.length === 0) return;
+    const scopes = this.allocScopes;
+    this.allocScopes = [];
+    await Promise.all(scopes);
+    const [first] = this.allocErrors;
+    if (!first) return;
+    this.allocErrors = [];
+    this.pass = null;
+    this.encoder = null;
+    this.uniformUsed = 0;
+    this.batched = 0;
+    this.errors = []; // what followed from the failed buffer
+    throw first;
+  }
+
   async read(storage: Storage, size: number): Promise<Float32Array> {
+    this.checkAlive('data');
     await this.idle();
+    await this.throwAllocationErrors();
+    this.checkAlive('data');
     if (size === 0) return new Float32Array(0);
     const bytes = size * 4;
     // Deferred status words travel in the same copy-and-map as the data.
@@ -131,7 +212,7 @@ export class WebGPUBackend implements Backend {
       offset += c.words * 4;
     }
     this.flush();
-    await staging.mapAsync(GPUMapMode.READ, 0, total);
+    await this.mapOrLost(staging, total);
     const mapped = staging.getMappedRange(0, total);
     const out = new Float32Array(mapped.slice(0, bytes));
     const words = new Uint32Array(mapped.slice(bytes));
@@ -242,11 +323,12 @@ export class WebGPUBackend implements Backend {
     if (this.mustWait(() => this.hold(task))) return;
     this.waiting ??= [];
     this.holding = true;
+    const op = currentOp(); // the task's later sections allocate as part of the op that started it
     const own = <T>(f: () => T): T => {
       const was = this.owning;
       this.owning = true;
       try {
-        return f();
+        return op === null ? f() : duringOp(op, f);
       } finally {
         this.owning = was;
       }
@@ -311,6 +393,7 @@ export class WebGPUBackend implements Backend {
       this.waiting.push(() => this.run(kernel, bs, u, wg));
       return;
     }
+    this.checkAlive();
     if (kernel.uniform && !uniforms) throw new Error(`${kernel.key}: missing uniform`);
     const offset = uniforms && kernel.uniform ? this.packUniform(uniforms) : 0;
     this.encode(kernel, this.cachedBindGroup(kernel, buffers, uniforms?.byteLength ?? 0), workgroups, offset);
@@ -361,11 +444,26 @@ export class WebGPUBackend implements Backend {
     if (this.waiting === null) this.pool.afterSubmit();
   }
 
+  /** Maps `staging` for reading; when that fails because the device was lost, says so. */
+  private async mapOrLost(staging: GPUBuffer, bytes: number): Promise<void> {
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    } catch (e) {
+      // device.lost resolves a moment after a map fails on a destroyed device.
+      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 200))]);
+      this.checkAlive('data');
+      throw e;
+    }
+  }
+
   /** Resolves when the GPU has finished everything submitted (benchmarks). */
   async sync(): Promise<void> {
+    this.checkAlive('sync');
     await this.idle();
+    await this.throwAllocationErrors();
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
+    this.checkAlive('sync');
     this.throwDeviceErrors();
   }
 
@@ -428,3 +526,5 @@ export class WebGPUBackend implements Backend {
     this.pass = null;
   }
 }
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;

@@ -13,6 +13,7 @@ export const gelu = (x: Tensor): Tensor => unary('gelu', x);
 /** SiLU (swish), x·σ(x). */
 export const silu = (x: Tensor): Tensor => unary('silu', x);
 
+/** Options of `dropout`. */
 export interface DropoutOptions {
   /** Probability of zeroing an element, in [0, 1). Default 0.5. */
   p?: number;

@@ -15,6 +15,7 @@ import { checkReduction, reduceLoss, Reduction } from './reduction';
 import crossEntropyWgsl from '../../../shaders/nn/cross_entropy.wgsl?raw';
 import crossEntropyBackwardWgsl from '../../../shaders/nn/cross_entropy.backward.wgsl?raw';
 
+/** Options of `crossEntropy`. */
 export interface CrossEntropyOptions {
   /** ε in [0, 1]: the target distribution is (1 − ε)·onehot + ε / C (torch's label_smoothing). Default 0. */
   labelSmoothing?: number;

@@ -8,7 +8,9 @@ import { assertUsable, Tensor } from '../../tensor';
 import { Labels, labelTensor, rowsAndClasses } from './crossEntropy';
 import { checkReduction, reduceLoss, Reduction } from './reduction';
 
+/** Options of the element-wise losses. */
 export interface LossOptions {
+  /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
 }
 
@@ -52,6 +54,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
   return reduceLoss(sq, reduction);
 }
 
+/** Options of `binaryCrossEntropyWithLogits`. */
 export interface BceOptions extends LossOptions {
   /** Rescales each element's loss (broadcast to the input's shape), like torch's `weight`. */
   weight?: Tensor;

@@ -3,6 +3,7 @@ import { mean, sum } from '../../ops/reduce';
 import { WebgradError } from '../../shape';
 import type { Tensor } from '../../tensor';
 
+/** How per-element losses combine, as in PyTorch: their mean, their sum, or none (one loss each). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export function checkReduction(op: string, reduction: unknown): Reduction {

@@ -75,6 +75,9 @@ export function eighMiddleCpu(wMat: Tensor, lam: Tensor, glam: Tensor | null): {
   return { mid: out, degenerate };
 }
 
+/** weightedOuterCpu's float64 accumulator, reused across calls (an n×n allocation per call showed in profiles). */
+let outerScratch = new Float64Array(0);
+
 /**
  * V diag(λ̄) Vᵀ as Σ_k λ̄_k v_k v_kᵀ over the non-zero λ̄_k in float64: O(n²) per eigenvalue that carries
  * gradient instead of two n³ products (E0 and the gap of a Hamiltonian touch 2 of its n eigenvalues).
@@ -84,7 +87,8 @@ export function weightedOuterCpu(v: Tensor, glam: Tensor): Tensor {
   const batch = n === 0 ? 0 : v.size / (n * n);
   const out = empty(v.backend, v.shape);
   const [vs, gs, os] = [cpuData(v), cpuData(glam), cpuData(out)];
-  const acc = new Float64Array(n * n);
+  if (outerScratch.length < n * n) outerScratch = new Float64Array(n * n);
+  const acc = outerScratch.subarray(0, n * n);
   const col = new Float64Array(n);
   for (let b = 0; b < batch; b++) {
     const off = b * n * n;

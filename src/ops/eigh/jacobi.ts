@@ -1,17 +1,18 @@
-// eigh on WebGPU: a parallel block Jacobi with dynamic (heaviest-first) pairing (shaders/eigh.*.wgsl).
+// eigh on WebGPU: a parallel block Jacobi with dynamic (heaviest-first) pairing (shaders/eigh/*.wgsl).
 // Indices come in groups of G = 4; before each step eigh.rank lists each group's heaviest partners by the
 // weights (the off-diagonal mass between two groups in the bulk of a run, then the largest relative entry)
 // and eigh.match pairs the K = m/G groups from those lists, heaviest first, giving K/2 disjoint pair blocks
 // of 8 indices. eigh.solve sweeps each pair block's 8×8
 // part of A once in registers (28 Rutishauser rotations, the Demmel–Veselić test) and stores their
 // product Q as D = Q − I; eigh.block applies Qpᵀ·Qr to the other 8×8 blocks of A (lower triangle, in
-// place) and Q to V, and both keep the weights of the blocks they change. Same flops per step as the
-// cyclic round-robin order it replaced, but where that needed 9 sweeps (K − 1 steps each) at n = 500,
+// place) and Q to V, and both keep the weights of the blocks they change. A step costs the same flops as
+// one of a cyclic round-robin order, but at n = 500 round-robin needs 9 sweeps (K − 1 steps each) where
 // heaviest-first takes 6.3 (random) and 4.2 (Hamiltonian) sweeps' worth of steps, and 3.5 on the random
-// matrix after the tridiagonal reduction (bench/eigh.mjs prints them). On CPU drivers every runtime-indexed
-// access is a per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2 ones) pay off there.
+// matrix after the tridiagonal reduction (bench/eigh.mjs prints them; docs/eigensolvers.md). On CPU drivers
+// every runtime-indexed access is a per-lane gather, so the 8×8 blocks (a quarter of the memory traffic of 2×2
+// ones) pay off there.
 // Per matrix of the batch: init (A ← the symmetrised, padded input, V ← I), from n = 128 on the Householder
-// reduction to tridiagonal form (tridiagonal.ts; it skips itself on tridiagonal input; V ← Q·V follows the
+// reduction to tridiagonal form (gpuTridiagonalize.ts; it skips itself on tridiagonal input; V ← Q·V follows the
 // run), the first weights and ranking,
 // then up to MAX_SWEEPS·(K − 1) steps of four direct dispatches (match, solve, block, the next step's
 // rank), encoded in chunks while the GPU runs the previous one: each chunk ends with a copy of the run's
@@ -30,16 +31,16 @@ import { noGrad } from '../../autograd/node';
 import { Tensor, tidy } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { B, blockBody, G, solveBody } from './unroll';
-import { encodeBackTransform, encodePlan, encodeQuotients, encodeTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './tridiagonal';
-import jacobiWgsl from '../../../shaders/eigh.jacobi.wgsl?raw';
-import solveWgsl from '../../../shaders/eigh.solve.wgsl?raw';
-import blockWgsl from '../../../shaders/eigh.block.wgsl?raw';
-import weightsWgsl from '../../../shaders/eigh.weights.wgsl?raw';
-import rankWgsl from '../../../shaders/eigh.rank.wgsl?raw';
-import matchWgsl from '../../../shaders/eigh.match.wgsl?raw';
-import initWgsl from '../../../shaders/eigh.init.wgsl?raw';
-import collectWgsl from '../../../shaders/eigh.collect.wgsl?raw';
-import orderWgsl from '../../../shaders/eigh.order.wgsl?raw';
+import { encodeBackTransform, encodePlan, encodeQuotients, encodeTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './gpuTridiagonalize';
+import jacobiWgsl from '../../../shaders/eigh/jacobi.wgsl?raw';
+import solveWgsl from '../../../shaders/eigh/solve.wgsl?raw';
+import blockWgsl from '../../../shaders/eigh/block.wgsl?raw';
+import weightsWgsl from '../../../shaders/eigh/weights.wgsl?raw';
+import rankWgsl from '../../../shaders/eigh/rank.wgsl?raw';
+import matchWgsl from '../../../shaders/eigh/match.wgsl?raw';
+import initWgsl from '../../../shaders/eigh/init.wgsl?raw';
+import collectWgsl from '../../../shaders/eigh/collect.wgsl?raw';
+import orderWgsl from '../../../shaders/eigh/order.wgsl?raw';
 
 /** Most steps per matrix, in sweeps' worth (K − 1 steps each); a run still open after them is reported
  * as not converged. With heaviest-first pairing the benches' 500×500 matrices take 4.2–6.3 sweeps' worth,
@@ -90,7 +91,7 @@ const MIN_CHUNK = 8;
 /**
  * Steps per chunk at `steps` per sweep. A chunk must outlast a readback round trip (so the GPU never waits
  * for the host: bench/dispatch.mjs measures both) and stay small against a run, whose last chunk is mostly
- * wasted: with a quarter sweep, the n = 500 runs encode ≤ 1.15× the steps they take (docs/dispatch.md).
+ * wasted: with a quarter sweep, the n = 500 runs encode ≤ 1.15× the steps they take (docs/eigensolvers.md).
  */
 export const chunkSteps = (steps: number, l: JacobiLaunch): number => Math.max(MIN_CHUNK, Math.ceil(steps * l.chunkSweeps));
 /** Workspaces kept (one per padded size and launch shape, least recently used dropped first). */
@@ -102,7 +103,20 @@ const MAX_WORKSPACES = 4;
  * chunks, over the batch), the chunks, and the readbacks of its own (convergence flags, the tridiagonal
  * reduction's decision).
  */
-export const jacobiStats = { dispatches: 0, stepsPerSweep: 0, lastSteps: -1, stepsEncoded: 0, chunks: 0, readbacks: 0 };
+export const jacobiStats = {
+  /** Dispatches encoded by the last eigh (all chunks, over the batch). */
+  dispatches: 0,
+  /** Jacobi steps per sweep, K − 1. */
+  stepsPerSweep: 0,
+  /** Steps the last run took (−1 until the next readback has seen its status). */
+  lastSteps: -1,
+  /** Steps encoded, in whole chunks. */
+  stepsEncoded: 0,
+  /** Chunks encoded. */
+  chunks: 0,
+  /** eigh's own readbacks: convergence flags and the reduction's decision. */
+  readbacks: 0,
+};
 
 /** Padded size: a multiple of 2G (the dummy indices are decoupled zeros that never rotate). */
 export const paddedSize = (n: number): number => Math.max(1, Math.ceil(n / B)) * B;
@@ -181,7 +195,7 @@ interface Workspace {
   matchKernel: GpuKernel;
   a: GPUBuffer;
   v: GPUBuffer;
-  /** Status words of the current run (see eigh.match.wgsl). */
+  /** Status words of the current run (see shaders/eigh/match.wgsl). */
   ctl: GPUBuffer;
   /** Two mappable buffers the chunks' status words (or the reduction's decision) are read back through. */
   staging: [GPUBuffer, GPUBuffer];

@@ -1,4 +1,4 @@
-// The fused steps of eigh's backward, one slot per backend: M = diag(λ̄) + sym(F ∘ W) (shaders/eigh.backward.wgsl
+// The fused steps of eigh's backward, one slot per backend: M = diag(λ̄) + sym(F ∘ W) (shaders/eigh/backward.wgsl
 // on the GPU) and V diag(λ̄) Vᵀ. The rule that uses them is in src/ops/eigh.ts; while a graph is being
 // recorded it computes the same algebra in ops instead. A near-degenerate pair that drops a non-zero term
 // warns once (on WebGPU at the next readback: a flag, no readback here).
@@ -10,7 +10,7 @@ import { reshape, transpose } from '../shape';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { eighMiddleCpu, weightedOuterCpu } from './cpu';
 import { DEGENERATE_RTOL, warnDegenerate } from './degenerate';
-import backwardWgsl from '../../../shaders/eigh.backward.wgsl?raw';
+import backwardWgsl from '../../../shaders/eigh/backward.wgsl?raw';
 
 export const EIGH_MIDDLE = {
   cpu(wMat: Tensor, lam: Tensor, glam: Tensor | null): Tensor {

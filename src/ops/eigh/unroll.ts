@@ -1,4 +1,4 @@
-// Straight-line WGSL for the blocked Jacobi kernels (shaders/eigh.solve.wgsl, shaders/eigh.block.wgsl).
+// Straight-line WGSL for the blocked Jacobi kernels (shaders/eigh/solve.wgsl, shaders/eigh/block.wgsl).
 // A pair block has B = 2·G indices (two groups of G); its B×B matrices live in named scalars (a_3_1,
 // d_0_7, ...) rather than arrays: WGSL cannot unroll loops, and on CPU drivers a runtime-indexed array
 // is a per-lane gather through memory while a named scalar is a register (or a cheap spill slot).

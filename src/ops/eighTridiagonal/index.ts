@@ -13,6 +13,7 @@ import { eighTridiagonalJvp, eighTridiagonalVjp } from './rules';
 
 const OP = 'eighTridiagonal';
 
+/** Options of {@link eighTridiagonal}. */
 export interface EighTridiagonalOptions {
   /** Eigenvalue indices [lo, hi) in ascending order (default all: [0, n)). */
   select?: readonly [number, number];

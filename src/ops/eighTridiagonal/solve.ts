@@ -3,7 +3,7 @@
 // behind eighTridiagonal's eigenvector derivatives, with its own VJP and JVP in webgrad ops.
 import { bind1, primitive, Primitive } from '../../autograd/primitive';
 import { groups1d } from '../../backend/webgpu/kernel';
-import { EPS, TridiagonalLU } from '../../linalg/tridiagonal';
+import { EPS, TridiagonalLU } from '../../linalg/tridiagonalEigen';
 import { fmt, WebgradError } from '../../shape';
 import { Tensor } from '../../tensor';
 import { add, mul, neg, sub } from '../elementwise';

@@ -2,9 +2,9 @@
 // weights (see eigh.jacobi.wgsl), heaviest first (by s in the bulk phase, then by r), keeping the best
 // RANKED, and sums up its row: Σ s, the largest r, and whether a weight is NaN. eigh.match (one workgroup)
 // then pairs the groups from these lists. Ranking in its own many-workgroup dispatch spreads the K² weight
-// reads over every core, and 8 ranked partners (4 before) spare most of match's row rescans: on SwiftShader
-// the pairing of 126 groups took 1.6 ms per step as one workgroup (0.5 ms of it ranking), now 0.24–0.36 ms
-// ranking plus 0.3 ms matching (development microbenchmark, uniform random weights).
+// reads over every core, and 8 ranked partners (rather than 4) spare most of match's row rescans: on
+// SwiftShader, pairing 126 groups costs 0.24–0.36 ms of ranking plus 0.3 ms of matching per step, against
+// 1.6 ms when one workgroup did both (development microbenchmark, uniform random weights).
 // Reads ctl (eigh.match.wgsl): nothing to do once the run is over.
 
 const_assert RANKED == 8u; // the two vec4s below

@@ -1,5 +1,5 @@
 // eigh on WebGPU around the Jacobi run: before it, Householder reduction of A to tridiagonal T = QᵀAQ
-// (shaders/eigh.tri*.wgsl, LAPACK's blocked sytrd/latrd); after it, the Rayleigh quotients vᵀTv of T's
+// (shaders/eigh/tri*.wgsl, LAPACK's blocked sytrd/latrd); after it, the Rayleigh quotients vᵀTv of T's
 // eigenvectors (O(n²): T is tridiagonal) and V ← Q·V. The Jacobi run needs far fewer steps on dense input:
 // 441 instead of 789 for the random 500×500 matrix of bench/eigh.mjs. Two dispatches (check, plan) decide
 // whether A is reduced, and the host reads that flag back once (`REDUCING`): input that is already
@@ -10,9 +10,9 @@ import { Usage } from '../../backend/webgpu/bufferPool';
 import { GpuKernel } from '../../backend/webgpu/kernel';
 import { WebGPUBackend } from '../../backend/webgpu/webgpuBackend';
 import { gpuKernel } from '../util';
-import triWgsl from '../../../shaders/eigh.tri.wgsl?raw';
-import reduceWgsl from '../../../shaders/eigh.tri.reduce.wgsl?raw';
-import qWgsl from '../../../shaders/eigh.tri.q.wgsl?raw';
+import triWgsl from '../../../shaders/eigh/tri.wgsl?raw';
+import reduceWgsl from '../../../shaders/eigh/tri.reduce.wgsl?raw';
+import qWgsl from '../../../shaders/eigh/tri.q.wgsl?raw';
 
 /** Columns per panel (one rank-2·NB update of the trailing matrix each; 32 and 8 were slower). */
 const NB = 16;
@@ -61,7 +61,7 @@ const panelsOf = (m: number): Panel[] => {
 };
 const symvGroups = (m: number, c: number, l: TridiagonalLaunch): number => Math.ceil((m / 8 - Math.floor((c + 1) / 8)) / l.symvWg);
 
-/** Byte offset of State.on in eigh.tri.wgsl's state (after flags and largest). */
+/** Byte offset of State.on in shaders/eigh/tri.wgsl's state (after flags and largest). */
 export const ON_OFFSET = 8;
 
 const sizes = (m: number, l: TridiagonalLaunch) => {
@@ -76,7 +76,7 @@ const sizes = (m: number, l: TridiagonalLaunch) => {
   };
 };
 
-/** The entry points of eigh.tri.q.wgsl (the rest are eigh.tri.reduce.wgsl's). */
+/** The entry points of shaders/eigh/tri.q.wgsl (the rest are shaders/eigh/tri.reduce.wgsl's). */
 const AFTER_JACOBI = new Set(['rayleigh', 'qz', 'qx', 'qupdate']);
 /** Entry point `entry` of eigh.tri.reduce or eigh.tri.q at padded size m (all share one layout). */
 const kernel = (m: number, l: TridiagonalLaunch, entry: string): GpuKernel =>
@@ -88,7 +88,7 @@ export interface TridiagonalWorkspace {
   launch: TridiagonalLaunch;
   /** Where encodeQuotients leaves the m Rayleigh quotients. */
   quotients: GPUBuffer;
-  /** eigh.tri.wgsl's State; its word `on` (at ON_OFFSET) says whether the reduction runs. */
+  /** shaders/eigh/tri.wgsl's State; its word `on` (at ON_OFFSET) says whether the reduction runs. */
   state: GPUBuffer;
   buffers: GPUBuffer[];
   /** One bind group per slot of parameters (column c of a panel, or a panel's end). */
@@ -100,7 +100,7 @@ export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: Trid
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC; // COPY_SRC: the quotients are copied out
   const buffer = (words: number): GPUBuffer => device.createBuffer({ size: Math.max(16, words * 4), usage: storage });
-  const stateWords = 6 + 2 * NB; // eigh.tri.wgsl's State: six scalars, then yv and wv
+  const stateWords = 6 + 2 * NB; // shaders/eigh/tri.wgsl's State: six scalars, then yv and wv
   const [y, w, t, part, state] = [buffer(s.YS), buffer(s.WS), buffer(s.TS), buffer(s.PS), buffer(stateWords)];
   const slots: number[] = [];
   panelsOf(m).forEach(({ p0, nb }, p) => {
