@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Usage } from '../src/backend/webgpu/bufferPool';
 import { duringOp } from '../src/backend/opContext';
-import { arange, eye, getWebGPUBackend, init, ones, rand, randn, tensor, WebgradError, zeros } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
+import { arange, eye, init, ones, rand, randn, tensor, WebgradError, zeros } from '../src/index';
 import { forEachBackend, values, webgpuInfo } from './setup/backends';
 
 /** More float32 elements than either backend can hold: 2^42 (16 TiB). */
