@@ -139,7 +139,8 @@ export class WebGPUBackend implements Backend {
     throw new WebgradError(
       opInProgress(),
       `a tensor of ${size} elements needs ${bytes} bytes (${gib(bytes)}), more than this adapter's largest storage buffer: ` +
-        `${this.maxBufferBytes} bytes (${gib(this.maxBufferBytes)}; maxBufferSize ${maxBufferSize}, maxStorageBufferBindingSize ${maxStorageBufferBindingSize})`,
+        `${this.maxBufferBytes} bytes (${gib(this.maxBufferBytes)}; maxBufferSize ${maxBufferSize}, ` +
+  `maxStorageBufferBindingSize ${maxStorageBufferBindingSize})`,
     );
   }
 
