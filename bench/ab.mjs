@@ -9,6 +9,7 @@
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create, globals } from 'webgpu';
@@ -23,9 +24,15 @@ if (!oldDir) throw new Error('bench/ab.mjs: --old <checkout> is required');
 const n = Number(option('--n', '500'));
 const reps = Number(option('--reps', '3'));
 
+/** A build's root and diagnostics entries as one object (older builds exported the diagnostics from the root). */
+async function loadBuild(dir) {
+  const entry = (name) => pathToFileURL(resolve(dir, 'dist', name)).href;
+  const diagnostics = existsSync(resolve(dir, 'dist/diagnostics.js')) ? await import(entry('diagnostics.js')) : {};
+  return { ...(await import(entry('index.js'))), ...diagnostics };
+}
 const builds = {
-  old: await import(pathToFileURL(resolve(oldDir, 'dist/index.js')).href),
-  new: await import('webgrad'),
+  old: await loadBuild(oldDir),
+  new: { ...(await import('webgrad')), ...(await import('webgrad/diagnostics')) },
 };
 const { randomSymmetric } = await import('./lib/randomSymmetric.mjs');
 const random = randomSymmetric(n, n);
@@ -70,6 +77,7 @@ for (const [name, data] of [['random', random], ['H(κ=1)', hamiltonian]]) {
   const mean = (xs) => xs.reduce((x, y) => x + y, 0) / xs.length;
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
   const [o, w, oc, wc] = [mean(times.old), mean(times.new), mean(cpu.old), mean(cpu.new)];
-  console.log(`| ${name} | ${s(o)} | ${s(w)} | ${(o / w).toFixed(2)}× | ${s(oc)} | ${s(wc)} | ${(oc / wc).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`);
+  console.log(`| ${name} | ${s(o)} | ${s(w)} | ${(o / w).toFixed(2)}× | ` +
+  `${s(oc)} | ${s(wc)} | ${(oc / wc).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`);
 }
 process.exit(0);

@@ -16,7 +16,8 @@ import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
 Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]), userAgent: 'node' }, configurable: true, writable: true });
 
-const { eigh, getWebGPUBackend, hamiltonian1d, init, jacobiStats, noGrad, tensor } = await import('webgrad');
+const { eigh, hamiltonian1d, init, noGrad, tensor } = await import('webgrad');
+const { getWebGPUBackend, jacobiStats } = await import('webgrad/diagnostics');
 const jax = await import('@jax-js/jax');
 const { randomSymmetric } = await import('./lib/randomSymmetric.mjs');
 
@@ -112,10 +113,12 @@ const ratio = (a, b) => {
 };
 const err = (e) => (e === undefined ? '—' : `${e[0].toExponential(1)} (${e[1].toExponential(1)})`);
 
-console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, CPU mean of ${reps} after 3 warm-up runs; Dawn polling: ${dawnPolling}`);
+console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, ` +
+  `CPU mean of ${reps} after 3 warm-up runs; Dawn polling: ${dawnPolling}`);
 console.log(jaxOk ? `jax-js ${withJax500 ? '' : '(skipped at n = 500; --with-jax-500 runs it) '}on the same adapter` : 'jax-js: skipped');
 console.log('');
-console.log('| n | matrix | webgrad WebGPU | steps (sweeps) | dispatches | error (Δλ₀) | jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |');
+console.log('| n | matrix | webgrad WebGPU | steps (sweeps) | dispatches | error (Δλ₀) | ' +
+  'jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of sizes) {
   for (const [name, make] of [['random', async () => randomSymmetric(n, n)], ['H(κ=1)', () => hamiltonianMatrix(n)]]) {
@@ -125,7 +128,8 @@ for (const n of sizes) {
     const runJax = jaxOk && (n < 500 || withJax500);
     const theirs = runJax ? await jaxGpu(a, n) : undefined;
     console.log(
-      `| ${n} | ${name} | ${fmt(ours.ms)} | ${ours.steps} (${ours.sweeps.toFixed(1)}) | ${ours.dispatches} | ${err(errors(ours.values, cpu.values))} | ${fmt(theirs?.ms)} | ` +
+      `| ${n} | ${name} | ${fmt(ours.ms)} | ${ours.steps} (${ours.sweeps.toFixed(1)}) | ${ours.dispatches} | ` +
+  `${err(errors(ours.values, cpu.values))} | ${fmt(theirs?.ms)} | ` +
         `${err(theirs && errors(theirs.values, cpu.values))} | ${ratio(theirs?.ms, ours.ms)} | ${fmt(cpu.ms)} | ${ratio(cpu.ms, ours.ms)} |`,
     );
   }

@@ -57,7 +57,8 @@ for (const [name, k] of [['build H', 'build'], ['eigh + read E0, gap', 'eigh'], 
   console.log(`| ${name} | ${ms(g[k])} | ${ms(c[k])} | ${(c[k] / g[k]).toFixed(2)}× |`);
 }
 if (cliWall.webgpu !== undefined) {
-  console.log(`| \`webgrad hamiltonian --kappa 1 --json\` (whole process) | ${ms(cliWall.webgpu)} | ${ms(cliWall.cpu)} | ${(cliWall.cpu / cliWall.webgpu).toFixed(2)}× |`);
+  console.log(`| \`webgrad hamiltonian --kappa 1 --json\` (whole process) | ` +
+  `${ms(cliWall.webgpu)} | ${ms(cliWall.cpu)} | ${(cliWall.cpu / cliWall.webgpu).toFixed(2)}× |`);
 }
 console.log('');
 console.log('| κ | backend | E0 | gap | dE0/dκ | dgap/dκ |');

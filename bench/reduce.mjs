@@ -15,7 +15,8 @@ import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
 Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]), userAgent: 'node' }, configurable: true, writable: true });
 
-const { argmax, getWebGPUBackend, init, logsumexp, max, rand, sum } = await import('webgrad');
+const { argmax, init, logsumexp, max, rand, sum } = await import('webgrad');
+const { getWebGPUBackend } = await import('webgrad/diagnostics');
 
 const args = process.argv.slice(2);
 const reps = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 5;

@@ -29,7 +29,7 @@ const libraries = {
   async webgrad() {
     const wg = await import('webgrad');
     const info = await wg.init({ backend: 'webgpu' });
-    const gpu = wg.getWebGPUBackend();
+    const gpu = (await import('webgrad/diagnostics')).getWebGPUBackend();
     const a64 = wg.tensor(random(64, 1), { requiresGrad: true });
     const b64 = wg.tensor(random(64, 2), { requiresGrad: true });
     const a = wg.tensor(random(4096, 3), { shape: [64, 64], requiresGrad: true });

@@ -27,7 +27,8 @@ const [IN, H, OUT, B] = [784, 256, 10, 128];
 
 const wg = await import('webgrad');
 const info = await wg.init({ backend: 'webgpu' });
-const gpu = wg.getWebGPUBackend();
+const { getWebGPUBackend } = await import('webgrad/diagnostics');
+const gpu = getWebGPUBackend();
 
 // Count every library's dispatches in one place.
 let dispatches = 0;
@@ -202,7 +203,8 @@ const ours = median(results.get('webgrad').times);
 for (const lib of libs) {
   const r = results.get(lib.name);
   const ms = median(r.times);
-  console.log(`| ${lib.name}${lib.version ? ` ${lib.version}` : ''} | ${ms.toFixed(2)} | ${r.dispatches} | ${r.losses.at(-1).toFixed(4)} | ${(ms / ours).toFixed(2)} |`);
+  console.log(`| ${lib.name}${lib.version ? ` ${lib.version}` : ''} | ${ms.toFixed(2)} | ${r.dispatches} | ` +
+  `${r.losses.at(-1).toFixed(4)} | ${(ms / ours).toFixed(2)} |`);
 }
 
 if (LONG > 0) {
@@ -217,6 +219,7 @@ if (LONG > 0) {
   }
   const l = await lib.read();
   const after = wg.memory();
-  console.log(`webgrad, ${LONG} more steps in ${((performance.now() - t0) / 1000).toFixed(1)} s (loss ${l.toFixed(4)}): memory() before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+  console.log(`webgrad, ${LONG} more steps in ${((performance.now() - t0) / 1000).toFixed(1)} s (loss ${l.toFixed(4)}): ` +
+  `memory() before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
 }
 process.exit(0);

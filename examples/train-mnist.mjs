@@ -9,7 +9,8 @@ import { loadDigitsFile } from '../data/mnist.mjs';
 
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
-const { init, data, nn, optim, tidy, noGrad, argmax, eq, tensor, getWebGPUBackend } = await import('webgrad');
+const { init, data, nn, optim, tidy, noGrad, argmax, eq, tensor } = await import('webgrad');
+const { getWebGPUBackend } = await import('webgrad/diagnostics');
 const { mulberry } = await import('./lib/random.mjs');
 
 const arg = (name, fallback) => {

@@ -4,10 +4,11 @@
 // stdout; progress and errors to stderr.
 // Through the public entry, so every op module (and the Tensor methods each installs) is loaded.
 import {
-  dual, enterDualLevel, exitDualLevel, getWebGPUBackend, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, perturbationTheory,
+  dual, enterDualLevel, exitDualLevel, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, perturbationTheory,
   profile, Tensor, tensor, unpackDual, withBackend,
 } from './index';
 import type { HamiltonianSpectrum, InitResult } from './index';
+import { getWebGPUBackend } from './diagnostics';
 import { cpu64Backend } from './backend/cpu';
 import { cpuData } from './ops/util';
 import { solveKappaTridiagonal, tridiagonalEnergies } from './physics/hamiltonianTridiagonal';
@@ -365,14 +366,16 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
       rows.push({ ...result, ptE0, ptGap, fdE0: (plus[0] - minus[0]) / (2 * h), fdGap: (plus[1] - minus[1]) / (2 * h), fdMs });
     }
   };
-  const profiled = args.profile && backend.backend === 'webgpu' ? await profile(sweep) : (await sweep(), null);
+  const profiled = args.profile && backend.backend === 'webgpu' ? await profile(sweep) : null;
+  if (!profiled) await sweep();
   progress.clear();
   const solver = args.method === 'tridiagonal' ? 'eighTridiagonal' : 'eigh';
   stdout.write(`${table(rows)}\n\n`);
   stdout.write(`backward: reverse mode through ${solver}; H–F: Hellmann–Feynman ⟨ψ|e^{−x²/2}|ψ⟩ from the eigenvectors; `);
   stdout.write(`fin. diff: central differences with h = ${h} of the same H in float64 on the CPU reference (two more solves per κ);\n`);
   stdout.write(`d²/dκ² fwd∘rev: forward over reverse through ${solver} (κ a dual number: the two backward passes carry its tangent); `);
-  stdout.write(`pert.: second-order perturbation theory 2·Σ_{m≠n} |⟨m|e^{−x²/2}|n⟩|²/(E_n − E_m) over all states of the float64 reference${nx > PERTURBATION_MAX_NX ? ` (skipped above nx = ${PERTURBATION_MAX_NX})` : ''}\n`);
+  stdout.write(`pert.: second-order perturbation theory 2·Σ_{m≠n} |⟨m|e^{−x²/2}|n⟩|²/(E_n − E_m) over all states of the float64 reference` +
+  `${nx > PERTURBATION_MAX_NX ? ` (skipped above nx = ${PERTURBATION_MAX_NX})` : ''}\n`);
   const ms = (k: keyof KappaResult['ms']): string => mean(rows.map((r) => r.ms[k])).toFixed(1);
   stdout.write(`timings, ms per κ (mean of ${rows.length}): build H ${ms('build')}, eigh ${ms('eigh')}, backward ×2 with tangents ${ms('backward')}, `);
   stdout.write(`total ${ms('total')}; finite differences ${mean(rows.map((r) => r.fdMs)).toFixed(1)}`);
@@ -382,8 +385,10 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
     const kappa = args.kappas[0];
     const dense = await solveOne(kappa, L, nx, 'jacobi');
     const first = rows[0].ms.total;
-    stdout.write(`dense Jacobi (--method jacobi) at κ = ${kappa}: E0 ${dense.E0.toFixed(7)}, gap ${dense.gap.toFixed(7)}, dE0/dκ ${dense.dE0_dkappa.toFixed(7)}, `);
-    stdout.write(`dgap/dκ ${dense.dgap_dkappa.toFixed(7)}, d²E0/dκ² ${dense.d2E0_dkappa2.toFixed(7)}; ${dense.ms.total.toFixed(1)} ms with its kernel compilation, `);
+    stdout.write(`dense Jacobi (--method jacobi) at κ = ${kappa}: E0 ${dense.E0.toFixed(7)}, gap ${dense.gap.toFixed(7)}, ` +
+  `dE0/dκ ${dense.dE0_dkappa.toFixed(7)}, `);
+    stdout.write(`dgap/dκ ${dense.dgap_dkappa.toFixed(7)}, d²E0/dκ² ${dense.d2E0_dkappa2.toFixed(7)}; ` +
+  `${dense.ms.total.toFixed(1)} ms with its kernel compilation, `);
     stdout.write(`${(dense.ms.total / first).toFixed(0)}× the tridiagonal route's first κ (${first.toFixed(1)} ms, compilation included)\n`);
   }
   if (profiled) stdout.write(`\nWebGPU kernels of the sweep (--profile; timed ones run one pass each, so the timings above are slower):\n${profiled.table()}\n`);

@@ -1,5 +1,5 @@
 // webgrad's public API: re-exports only. Importing an op module also installs its Tensor methods.
-export { init, getBackend, getWebGPUBackend, withBackend } from './runtime';
+export { init, getBackend, withBackend } from './runtime';
 export type { InitOptions, InitResult } from './runtime';
 export type { Backend, BackendName } from './backend/backend';
 export { Tensor, tidy, keep, memory } from './tensor';
@@ -24,8 +24,6 @@ export * from './ops/eigh';
 export { eighTridiagonal } from './ops/eighTridiagonal/index';
 export type { EighTridiagonalOptions } from './ops/eighTridiagonal/index';
 export { tridiagonalSolve } from './ops/eighTridiagonal/solve';
-/** Diagnostics of the last WebGPU eigh (for benchmarks): dispatches encoded, steps per sweep, and Jacobi steps taken (known after the next readback). */
-export { jacobiStats } from './ops/eigh/jacobi';
 
 // Physics: the 1-D Hamiltonian of the headline workload.
 export * from './physics/hamiltonian';

@@ -115,7 +115,8 @@ let active = false;
 export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileReport<Awaited<T>>> {
   const gpu = getWebGPUBackend();
   if (getBackend().name !== 'webgpu' || !gpu) {
-    throw new WebgradError('profile', `counts WebGPU kernels, but the current backend is '${getBackend().name}' (the CPU reference runs ops as plain loops); call init({ backend: 'webgpu' }) first`);
+    throw new WebgradError('profile', `counts WebGPU kernels, but the current backend is '${getBackend().name}' (the CPU reference runs ops as plain loops); ` +
+  `call init({ backend: 'webgpu' }) first`);
   }
   if (active) throw new WebgradError('profile', 'a profile is already running (profiles do not nest)');
   active = true;

@@ -53,7 +53,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const st = stridesOf(shape);
   const off = outShape.length - shape.length;
-  return outShape.map((d, i) => (i < off || shape[i - off] === 1 ? 0 : st[i - off]));
+  return outShape.map((_d, i) => (i < off || shape[i - off] === 1 ? 0 : st[i - off]));
 }
 
 /** Normalise `axis` (number, list, or undefined for all) to sorted unique non-negative axes. */

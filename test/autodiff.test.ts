@@ -2,9 +2,10 @@
 // grad, hvp, hessian), Jacobians in both modes, their agreement in every nesting order, and bad input.
 import { describe, expect, it } from 'vitest';
 import {
-  backward, dual, dualLevel, getWebGPUBackend, grad, hessian, hvp, init, jacfwd, jacobian, jacobianMode, jacrev, jvp, matmul, memory, randn, sum, tensor, Tensor,
+  backward, dual, dualLevel, grad, hessian, hvp, init, jacfwd, jacobian, jacobianMode, jacrev, jvp, matmul, memory, randn, sum, tensor, Tensor,
   tidy, toBackend, unpackDual, vjp, WebgradError,
 } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
 import { cpu64Backend, cpuBackend } from '../src/backend/cpu';
 import { expectClose, forEachBackend, values } from './setup/backends';
 import fixtures from './fixtures/hessians.json';

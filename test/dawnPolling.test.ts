@@ -6,7 +6,7 @@ import { init } from '../src/index';
 
 /** A stand-in for Dawn's poll: an anonymous native-looking function (a Proxy of one prints as native code). */
 function fakeDawnPoll(body: () => void): () => void {
-  return new Proxy(function () {}, { apply: () => body() });
+  return new Proxy(() => {}, { apply: () => body() });
 }
 
 /** Runs a poll that re-schedules itself for `ms`; resolves with how many times it ran. */

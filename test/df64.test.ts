@@ -2,7 +2,8 @@
 // inputs. The error terms of two_sum and two_prod must be exact: a compiler that reassociated
 // (a − (s − bb)) + (b − bb) or contracted Dekker's products would return lo = 0 or a wrong lo here.
 import { describe, expect, it } from 'vitest';
-import { getWebGPUBackend, init } from '../src/index';
+import { init } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
 import { df64Library, joinDf, splitDf } from '../src/ops/eighTridiagonal/df64';
 import { mulberry32 } from '../src/ops/creation';
 import { webgpuInfo } from './setup/backends';

@@ -2,7 +2,8 @@
 // indirect dispatch (Dawn validates each with a compute pass of its own), and the dispatches encoded at
 // most 1.25× those that do work (the ones after convergence return at once on the GPU's done flag).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eigh, getWebGPUBackend, hamiltonian1d, init, jacobiStats, noGrad, tensor, Tensor } from '../src/index';
+import { getWebGPUBackend, jacobiStats } from '../src/diagnostics';
+import { eigh, hamiltonian1d, init, noGrad, tensor, Tensor } from '../src/index';
 import { webgpuInfo } from './setup/backends';
 import { randomSymmetric } from './setup/eigen';
 

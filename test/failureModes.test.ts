@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Usage } from '../src/backend/webgpu/bufferPool';
 import { duringOp } from '../src/backend/opContext';
-import { arange, eye, getWebGPUBackend, init, ones, rand, randn, tensor, WebgradError, zeros } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
+import { arange, eye, init, ones, rand, randn, tensor, WebgradError, zeros } from '../src/index';
 import { forEachBackend, values, webgpuInfo } from './setup/backends';
 
 /** More float32 elements than either backend can hold: 2^42 (16 TiB). */
@@ -35,7 +36,8 @@ forEachBackend((backend) => {
       expect(gpu.maxBufferBytes).toBe(Math.min(maxBufferSize, maxStorageBufferBindingSize));
       expect(gpu.maxBufferBytes).toBeLessThan(6.4e9); // SwiftShader: 1 GiB; GPUs: at most 4 GiB or so
       expect(() => zeros([40000, 40000])).toThrow(
-        new RegExp(`^webgrad\\.zeros: a tensor of 1600000000 elements needs 6400000000 bytes \\(5\\.96 GiB\\), more than this adapter's largest storage buffer: ${gpu.maxBufferBytes} bytes`),
+        new RegExp(`^webgrad\\.zeros: a tensor of 1600000000 elements needs 6400000000 bytes \\(5\\.96 GiB\\), ` +
+  `more than this adapter's largest storage buffer: ${gpu.maxBufferBytes} bytes`),
       );
       expect(() => tensor(new Float32Array(gpu.maxBufferBytes / 4 + 1))).toThrow(/^webgrad\.tensor: .* needs \d+ bytes/);
       const x = tensor([[1, 2], [3, 4]]);

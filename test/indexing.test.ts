@@ -101,7 +101,7 @@ forEachBackend((backend) => {
       // Over several workgroups: out[i][j][k] = x[i][idx][k] on a [4, 50, 3] input.
       const x = arange(600).reshape([4, 50, 3]);
       const index = Array.from({ length: 4 }, (_, i) => Array.from({ length: 40 }, (_, j) => Array.from({ length: 3 }, (_, k) => (7 * i + 3 * j + k) % 50)));
-      const want = index.flatMap((rows, i) => rows.flatMap((r, j) => r.map((v, k) => i * 150 + v * 3 + k)));
+      const want = index.flatMap((rows, i) => rows.flatMap((r) => r.map((v, k) => i * 150 + v * 3 + k)));
       expect(await checked([x, tensor(index)], (t, ix) => t.gather(1, ix))).toEqual(want);
     });
 

@@ -32,6 +32,7 @@ const lastDim = (s: Shape): number => (s.length ? -1 : 0);
 
 /** The op table: every differentiable public op at least once. */
 const OPS: OpCase[] = [
+  // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test table of ops by name; nothing to tree-shake
   ...(['neg', 'square', 'exp', 'sin', 'cos', 'tanh', 'sigmoid'] as const).map((n) => ({ name: n, shapes: same(1), f: ([x]: Tensor[]) => wg[n](x) })),
   { name: 'sqrt', shapes: same(1), f: ([x]) => wg.sqrt(x), domain: 'positive' },
   { name: 'log', shapes: same(1), f: ([x]) => wg.log(x), domain: 'positive' },

@@ -128,7 +128,7 @@ forEachBackend(() => {
       const x = randn([4, 2], { seed: 2 });
       const before = await m.forward(x).data();
       const other = m.parameters()[0].backend.name === 'cpu' ? 'webgpu' : 'cpu';
-      if (other === 'webgpu' && !(await import('../src/index')).getWebGPUBackend()) return;
+      if (other === 'webgpu' && !(await import('../src/diagnostics')).getWebGPUBackend()) return;
       await m.to(other);
       expect(m.parameters().every((p) => p.backend.name === other && p.requiresGrad)).toBe(true);
       const xo = await x.toBackend(other);
@@ -138,7 +138,8 @@ forEachBackend(() => {
 
   describe('losses against PyTorch', () => {
     for (const fx of fixtures.losses) {
-      const label = `${fx.loss} ${JSON.stringify(fx.options)}${fx.loss === 'crossEntropy' && Math.max(...fx.x.map(Math.abs)) > 100 ? ' (large logits)' : ''}`;
+      const largeLogits = fx.loss === 'crossEntropy' && Math.max(...fx.x.map(Math.abs)) > 100;
+      const label = `${fx.loss} ${JSON.stringify(fx.options)}${largeLogits ? ' (large logits)' : ''}`;
       it(label, async () => {
         const x = t(fx.x, fx.xShape, true);
         const f = F[fx.loss as 'mseLoss'] as (x: Tensor, target: Tensor | number[], o: object) => Tensor;

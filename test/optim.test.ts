@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getWebGPUBackend, nn, optim, randn, tensor, Tensor } from '../src/index';
+import { nn, optim, randn, tensor, Tensor } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
 import fixtures from './fixtures/nn_fixtures.json';
 import { expectClose, forEachBackend, values } from './setup/backends';
 
@@ -67,7 +68,10 @@ forEachBackend(() => {
       expectClose(seen, S.stepLR.lrs, 1e-12, 1e-12);
       const opt2 = new optim.SGD(fresh(), { lr: S.baseLr });
       const cos = new optim.CosineAnnealingLR(opt2, { tMax: S.cosine.tMax, etaMin: S.cosine.etaMin });
-      const seen2 = S.cosine.lrs.map(() => (cos.step(), opt2.lr));
+      const seen2 = S.cosine.lrs.map(() => {
+        cos.step();
+        return opt2.lr;
+      });
       expectClose(seen2, S.cosine.lrs, 1e-12, 1e-10);
       expect(() => new optim.StepLR(opt, { stepSize: 0 })).toThrow(/webgrad\.optim\.StepLR: stepSize must be a positive integer/);
     });
@@ -117,7 +121,7 @@ forEachBackend(() => {
       grads[1][2] = NaN;
       setGrads(params, grads);
       if (params[0].backend.name === 'cpu') {
-        expect(() => opt.step()).toThrow(/webgrad\.optim\.Adam\.step: gradient of parameter 1 \(shape \[3\]\) holds NaN at element 2 \(a NaN or infinite loss\?\); the step was skipped/);
+        expect(() => opt.step()).toThrow('webgrad.optim.Adam.step: gradient of parameter 1 (shape [3]) holds NaN at element 2 ' + '(a NaN or infinite loss?); the step was skipped');
       } else {
         opt.step();
         await expect(params[0].data()).rejects.toThrow(/webgrad\.optim\.Adam\.step: step 1 of this optimizer found a NaN or infinite gradient/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eigh, getWebGPUBackend, profile, tensor, WebgradError } from '../src/index';
+import { eigh, profile, tensor, WebgradError } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
 import { expectClose, forEachBackend } from './setup/backends';
 
 forEachBackend((backend) => {

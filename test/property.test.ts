@@ -3,7 +3,8 @@
 // where their inputs live). Fixed seeds keep runs reproducible; a failure prints the shrunk case.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { add, div, getWebGPUBackend, init, logsumexp, max, maximum, mean, min, mul, sum, tensor, Tensor } from '../src/index';
+import { add, div, init, logsumexp, max, maximum, mean, min, mul, sum, tensor, Tensor } from '../src/index';
+import { getWebGPUBackend } from '../src/diagnostics';
 import type { Backend } from '../src/index';
 import { cpuBackend } from '../src/backend/cpu';
 import { mulberry32 } from '../src/ops/creation';

@@ -66,7 +66,7 @@ export class Plot {
         x: { time: false, distr: spec.logX ? 3 : 1, ...(spec.xRange ? { range: (_u, lo, hi) => spec.xRange!() ?? [lo, hi] } : {}) },
         y: {
           distr: spec.logY ? 3 : 1,
-          ...(spec.yRange ? { range: (u, lo, hi) => spec.yRange!() ?? uPlot.rangeNum(lo, hi, 0.1, true) } : {}),
+          ...(spec.yRange ? { range: (_u, lo, hi) => spec.yRange!() ?? uPlot.rangeNum(lo, hi, 0.1, true) } : {}),
         },
       },
       axes: [

@@ -50,5 +50,5 @@ export function unpackDual(t: Tensor): [primal: Tensor, tangent: Tensor | null] 
   const level = currentLevel();
   const tangent = tangentAt(t, level);
   const primal = withMasked(level, () => bind1(identity, [t], undefined));
-  return [primal, tangent && tangent.savedHandle(true)];
+  return [primal, tangent ? tangent.savedHandle(true) : null];
 }

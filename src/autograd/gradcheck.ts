@@ -66,7 +66,7 @@ export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly
         return s;
       }),
     );
-  const numerical = base.map((xi, i) => {
+  const numerical = base.map((xi) => {
     const g = new Float64Array(xi.length);
     for (let j = 0; j < xi.length; j++) {
       const orig = xi[j];

@@ -29,7 +29,8 @@ export interface EighDetails {
   check: { residual: number; orthogonality: number };
 }
 
-/** Symmetric eigendecomposition of one n×n matrix (row-major, float64). Reads the LOWER triangle only (a[i*n+j] with i>=j); the upper triangle is ignored.
+/** Symmetric eigendecomposition of one n×n matrix (row-major, float64). Reads the LOWER triangle only
+ *  (a[i*n+j] with i>=j); the upper triangle is ignored.
  *  Returns eigenvalues ascending and eigenvectors as COLUMNS of a row-major n×n matrix (vectors[i*n + k] = component i of eigenvector k),
  *  each eigenvector's sign fixed so that its largest-magnitude component is positive (ties: the first such index). */
 export function eighReference(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {

@@ -385,7 +385,7 @@ export class TridiagonalLU {
       const sub = e[s + k]; // T[k+1][k]
       const next = d[s + k + 1] - lam;
       const next2 = k + 2 < m ? e[s + k + 1] : 0;
-      let u0;
+      let u0: number;
       if (Math.abs(piv) >= Math.abs(sub)) {
         const mult = piv !== 0 ? sub / piv : 0;
         u0 = piv;

@@ -193,7 +193,8 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 export async function toBackend(t: Tensor, name: 'cpu' | 'webgpu'): Promise<Tensor> {
   const target = name === 'cpu' ? cpuBackend : getWebGPUBackend();
   if (!target) throw new WebgradError('toBackend', "WebGPU is not initialised: call init({ backend: 'webgpu' }) first");
-  if (t.tangents?.size) throw new WebgradError('toBackend', `tensor of shape ${fmt(t.shape)} is a dual tensor (it carries a forward-mode tangent); unpackDual() it and move the primal and the tangent separately`);
+  if (t.tangents?.size) throw new WebgradError('toBackend', `tensor of shape ${fmt(t.shape)} is a dual tensor (it carries a forward-mode tangent); ` +
+  `unpackDual() it and move the primal and the tangent separately`);
   if (target === t.backend) return t.detach();
   return fromArray(await t.data(), t.shape, { backend: target });
 }

@@ -115,7 +115,8 @@ const eighPrim: Primitive<void> = primitive<void>({
  * - Backward: Ā = V (diag(λ̄) + sym(F ∘ (Vᵀ V̄))) Vᵀ with F_ij = 1/(λ_j − λ_i) (i ≠ j), sym(X) = (X + Xᵀ)/2;
  *   when only eigenvalues carry gradient, the division-free V diag(λ̄) Vᵀ. Eigenvalue gradients are exact
  *   for any spectrum. Forward mode: λ̇ = diag(Vᵀ Ṡ V), V̇ = V (F ∘ Vᵀ Ṡ V). Both rules are written in ops,
- *   so derivatives of any order compose (d²E0/dκ² of the Hamiltonian by `hessian` or `jvp` of `grad`). For eigenvector gradients, pairs with |λ_j − λ_i| ≤ 1e-6·max|λ| count as degenerate:
+ *   so derivatives of any order compose (d²E0/dκ² of the Hamiltonian by `hessian` or `jvp` of `grad`).
+ *   For eigenvector gradients, pairs with |λ_j − λ_i| ≤ 1e-6·max|λ| count as degenerate:
  *   their F_ij is set to 0 (the gradient then ignores rotations inside the near-degenerate eigenspace,
  *   which the loss is only well-defined for if it is invariant under them) and a warning is printed once
  *   per process (on WebGPU at the next readback); never NaN/Inf.

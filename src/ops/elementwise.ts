@@ -120,7 +120,7 @@ export const UNARY = {
   rpowScalar: {
     wgsl: 'pow_f(p0, x)',
     wgslGrad: 'select(g * y * log(p0), 0.0, p0 == 0.0 && x >= 0.0)',
-    cpu: (x, p0) => Math.pow(p0, x),
+    cpu: (x, p0) => p0 ** x,
     cpuGrad: (x, y, g, p0) => (p0 === 0 && x >= 0 ? 0 : g * y * Math.log(p0)),
     d: (_x, y, p0) => (p0 === 0 ? 0 : mul(y, Math.log(p0))),
   },
@@ -128,8 +128,8 @@ export const UNARY = {
   powScalar: {
     wgsl: 'pow_f(x, p0)',
     wgslGrad: 'g * p0 * pow_f(x, p0 - 1.0)',
-    cpu: (x, p0) => Math.pow(x, p0),
-    cpuGrad: (x, _y, g, p0) => g * p0 * Math.pow(x, p0 - 1),
+    cpu: (x, p0) => x ** p0,
+    cpuGrad: (x, _y, g, p0) => g * p0 * x ** (p0 - 1),
     d: (x, _y, p0) => (p0 === 0 ? 0 : p0 === 1 ? 1 : mul(pow(x, p0 - 1), p0)),
   },
   /** Clamp to [p0, p1]; the gradient passes where the input lies inside (bounds included), as in torch. */
@@ -187,7 +187,7 @@ export const BINARY = {
     // d/db a^b = a^b ln a, taken as 0 where a = 0 and b >= 0 (torch's convention).
     wgslGrad: ['g * b * pow_f(a, b - 1.0)', 'select(g * pow_f(a, b) * log(a), 0.0, a == 0.0 && b >= 0.0)'],
     cpu: Math.pow,
-    cpuGrad: [(a, b, g) => g * b * Math.pow(a, b - 1), (a, b, g) => (a === 0 && b >= 0 ? 0 : g * Math.pow(a, b) * Math.log(a))],
+    cpuGrad: [(a, b, g) => g * b * a ** (b - 1), (a, b, g) => (a === 0 && b >= 0 ? 0 : g * a ** b * Math.log(a))],
     // ln(a + [a = 0 ∧ b ≥ 0]) is ln a, or 0 where the convention sets the derivative to 0.
     d: [(a, b) => mul(b, pow(a, sub(b, 1))), (a, b, y) => mul(y, log(add(a, mul(eq(a, 0), ge(b, 0)))))],
   },

@@ -60,13 +60,13 @@ export function uniformWords(values: readonly (number | { f: number })[]): Uint3
 }
 
 /** Installs free functions `f(self, ...args)` as Tensor methods `self.f(...args)` (types come from `declare module`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function addMethods(fns: Record<string, (self: Tensor, ...args: any[]) => unknown>): void {
+export function addMethods(fns: Record<string, (self: Tensor, ...args: never[]) => unknown>): void {
   for (const [name, fn] of Object.entries(fns)) {
+    // The method passes its arguments through; `declare module` gave them their types.
+    const call = fn as (self: Tensor, ...args: unknown[]) => unknown;
     Object.defineProperty(Tensor.prototype, name, {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      value: function (this: Tensor, ...args: any[]) {
-        return fn(this, ...args);
+      value: function (this: Tensor, ...args: unknown[]) {
+        return call(this, ...args);
       },
       writable: true,
       configurable: true,

@@ -118,7 +118,8 @@ export abstract class Optimizer {
         const g = cpuData(p.grad!).subarray(0, p.size);
         const bad = g.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) {
-          throw new WebgradError(`${this.name}.step`, `gradient of parameter ${this.params.indexOf(p)} (shape ${fmt(p.shape)}) holds ${g[bad]} at element ${bad} (a NaN or infinite loss?); the step was skipped`);
+          throw new WebgradError(`${this.name}.step`, `gradient of parameter ${this.params.indexOf(p)} (shape ${fmt(p.shape)}) holds ${g[bad]} at element ${bad} ` +
+  `(a NaN or infinite loss?); the step was skipped`);
         }
       });
       for (const p of live) this.updateCpu(p, this.stateOf(p));

@@ -155,7 +155,10 @@ export async function tangentsWebgrad(x1: number, x2: number, seed: [number, num
   // An explicit level (not jvp's dualLevel) because the tangents are read back asynchronously.
   const level = enterDualLevel();
   const made: Tensor[] = [];
-  const keep = <T extends Tensor>(t: T): T => (made.push(t), t);
+  const keep = <T extends Tensor>(t: T): T => {
+    made.push(t);
+    return t;
+  };
   try {
     const v = new Map<number, Tensor>([
       [-1, keep(dual(keep(tensor(x1)), keep(tensor(seed[0]))))],

@@ -101,7 +101,7 @@ worker.onmessage = ({ data }: MessageEvent<Response>) => {
       byTestId('step').textContent = String(data.step);
       byTestId('step').dataset.step = String(data.step);
       byTestId('loss').textContent = fmt(data.loss, 4);
-      byTestId('accuracy').textContent = (100 * data.accuracy).toFixed(1) + ' %';
+      byTestId('accuracy').textContent = `${(100 * data.accuracy).toFixed(1)} %`;
       byTestId('accuracy').dataset.value = String(data.accuracy);
       $('#t-step').textContent = data.msPerStep > 0 ? ms(data.msPerStep) : '–';
       $('#t-tensors').textContent = String(data.tensors);

@@ -53,7 +53,8 @@ export class BufferPool {
   release(buffer: GPUBuffer): void {
     if (this.broken.has(buffer)) {
       this.pooledBytes -= buffer.size;
-      return buffer.destroy();
+      buffer.destroy();
+      return;
     }
     const list = this.free.get(buffer.size) ?? [];
     list.push(buffer);

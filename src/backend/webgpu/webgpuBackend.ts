@@ -139,7 +139,8 @@ export class WebGPUBackend implements Backend {
     throw new WebgradError(
       opInProgress(),
       `a tensor of ${size} elements needs ${bytes} bytes (${gib(bytes)}), more than this adapter's largest storage buffer: ` +
-        `${this.maxBufferBytes} bytes (${gib(this.maxBufferBytes)}; maxBufferSize ${maxBufferSize}, maxStorageBufferBindingSize ${maxStorageBufferBindingSize})`,
+        `${this.maxBufferBytes} bytes (${gib(this.maxBufferBytes)}; maxBufferSize ${maxBufferSize}, ` +
+  `maxStorageBufferBindingSize ${maxStorageBufferBindingSize})`,
     );
   }
 
@@ -482,9 +483,12 @@ export class WebGPUBackend implements Backend {
     if (bindGroup === this.passGroup && uniformOffset === this.passOffset) return;
     this.passGroup = bindGroup;
     this.passOffset = uniformOffset;
-    if (!kernel.uniform) return pass.setBindGroup(0, bindGroup);
-    this.dynamicOffset[0] = uniformOffset;
-    pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+    if (kernel.uniform) {
+      this.dynamicOffset[0] = uniformOffset;
+      pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+    } else {
+      pass.setBindGroup(0, bindGroup);
+    }
   }
   private readonly dynamicOffset = new Uint32Array(1);
   private passPipeline: GPUComputePipeline | null = null;

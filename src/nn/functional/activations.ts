@@ -56,7 +56,10 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
   }
   const axis = Array.from({ length: k }, (_, i) => x.ndim - k + i);
   const temps: Tensor[] = [];
-  const t = (v: Tensor): Tensor => (temps.push(v), v);
+  const t = (v: Tensor): Tensor => {
+    temps.push(v);
+    return v;
+  };
   const mu = t(mean(x, { axis, keepdim: true }));
   const centered = t(sub(x, mu));
   const variance = t(mean(t(mul(centered, centered)), { axis, keepdim: true }));

@@ -57,8 +57,8 @@ export const JACOBI_TOL = 1.2e-7;
  * a workgroup's SIMD groups at every barrier: there the solve's m/8 invocations must still make several
  * workgroups, runs of 8 blocks load each Dp once, the ranking's rows spread over every core, and the
  * pairing's rounds are fastest on one SIMD group (development microbenchmarks on SwiftShader). GPUs want
- * many invocations and wide workgroups: one block per invocation, a 256-wide pairing. The GPU shapes are not yet measured (no GPU was available to this work); the tests
- * run them on SwiftShader too.
+ * many invocations and wide workgroups: one block per invocation, a 256-wide pairing. The GPU shapes are
+ * not yet measured (no GPU was available to this work); the tests run them on SwiftShader too.
  */
 export interface JacobiLaunch {
   /** Steps per chunk, in sweeps' worth (at least MIN_CHUNK steps): see chunkSteps. */
@@ -305,7 +305,8 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   const shared = gpu.device.limits.maxComputeWorkgroupStorageSize;
   const pairing = (m / G) * 8 + launch.matchWg * 4 + 64; // eigh.match: two u32 per group, one f32 per invocation, counters
   if (pairing > shared) {
-    throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${pairing} bytes of workgroup memory to pair its index groups, more than this device's ${shared}; use the CPU backend`);
+    throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${pairing} bytes of workgroup memory to pair its index groups, ` +
+  `more than this device's ${shared}; use the CPU backend`);
   }
   const ws = workspace(gpu, m, launch);
   const status = gpu.alloc(2);

@@ -63,7 +63,8 @@ export function eighTridiagonalGpu(
   const layout = workspaceLayout(batch, n, k, vectors);
   const limit = gpu.device.limits.maxStorageBufferBindingSize;
   if (layout.size * 8 > limit) {
-    throw new WebgradError('eighTridiagonal', `${batch} matrices of size ${n} with ${k} eigenpairs need ${layout.size * 8} bytes of workspace, more than this device's ${limit}; select fewer eigenpairs or use the CPU backend`);
+    throw new WebgradError('eighTridiagonal', `${batch} matrices of size ${n} with ${k} eigenpairs need ${layout.size * 8} bytes of workspace, ` +
+  `more than this device's ${limit}; select fewer eigenpairs or use the CPU backend`);
   }
   if (k > 65535 || batch > 65535) throw new WebgradError('eighTridiagonal', `at most 65535 eigenvalues and 65535 matrices per call on WebGPU, got ${k} and ${batch}`);
   const ws = gpu.alloc(2 * layout.size);
