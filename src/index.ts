@@ -1,4 +1,9 @@
-// webgrad's public API: re-exports only. Importing an op module also installs its Tensor methods.
+/**
+ * webgrad: GPU tensor autograd on WebGPU — tensors, composable AD (reverse and forward mode, any order),
+ * eigensolvers with derivatives, and a small training stack. Re-exports only: importing an op module also
+ * installs its Tensor methods.
+ * @module webgrad
+ */
 export { init, getBackend, withBackend } from './runtime';
 export type { InitOptions, InitResult } from './runtime';
 export type { Backend, BackendName } from './backend/backend';
