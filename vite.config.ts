@@ -5,7 +5,11 @@ export default defineConfig({
   build: {
     // Three entries: the library (dist/index.js), its diagnostics subpath (dist/diagnostics.js) and the
     // `webgrad` command (dist/cli.js, run by bin/webgrad.js). The code they share goes into dist/webgrad.js.
-    lib: { entry: { index: 'src/index.ts', diagnostics: 'src/diagnostics.ts', cli: 'src/cli.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+    lib: {
+      entry: { index: 'src/index.ts', diagnostics: 'src/diagnostics.ts', cli: 'src/cli.ts' },
+      formats: ['es'],
+      fileName: (_format, name) => `${name}.js`,
+    },
     outDir: 'dist',
     target: 'es2022',
     sourcemap: true,

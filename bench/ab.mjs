@@ -62,7 +62,10 @@ async function solve(wg, data) {
 console.log(`eigh at n = ${n} on ${adapter}, builds alternating in one process (old: ${oldDir}); mean of ${reps} after a compile run`);
 console.log('\n| matrix | old: wall | new: wall | old / new | old: CPU | new: CPU | old / new | dispatches old → new |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-for (const [name, data] of [['random', random], ['H(κ=1)', hamiltonian]]) {
+for (const [name, data] of [
+  ['random', random],
+  ['H(κ=1)', hamiltonian],
+]) {
   const times = { old: [], new: [] };
   const cpu = { old: [], new: [] };
   const dispatches = {};
@@ -77,7 +80,9 @@ for (const [name, data] of [['random', random], ['H(κ=1)', hamiltonian]]) {
   const mean = (xs) => xs.reduce((x, y) => x + y, 0) / xs.length;
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
   const [o, w, oc, wc] = [mean(times.old), mean(times.new), mean(cpu.old), mean(cpu.new)];
-  console.log(`| ${name} | ${s(o)} | ${s(w)} | ${(o / w).toFixed(2)}× | ` +
-  `${s(oc)} | ${s(wc)} | ${(oc / wc).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`);
+  console.log(
+    `| ${name} | ${s(o)} | ${s(w)} | ${(o / w).toFixed(2)}× | ` +
+      `${s(oc)} | ${s(wc)} | ${(oc / wc).toFixed(2)}× | ${dispatches.old} → ${dispatches.new} |`,
+  );
 }
 process.exit(0);

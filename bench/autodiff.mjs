@@ -189,7 +189,13 @@ const jaxHessian = maybeJit(jax.hessian(lossJax));
 const jaxJacfwd = maybeJit(jax.jacfwd(predsJax));
 const jaxJacrev = maybeJit(jacrevJax);
 await versus('hessian(loss)', (t) => wg.hessian(lossWebgrad)(t), jaxHessian, `[${P}, ${P}]`);
-await versus('jacfwd(preds)', (t) => wg.jacfwd(predsWebgrad)(t), jaxJacfwd, `[${N}, ${P}]`, (b) => transposed(b, P, N));
+await versus(
+  'jacfwd(preds)',
+  (t) => wg.jacfwd(predsWebgrad)(t),
+  jaxJacfwd,
+  `[${N}, ${P}]`,
+  (b) => transposed(b, P, N),
+);
 await versus('jacrev(preds)', (t) => wg.jacrev(predsWebgrad)(t), jaxJacrev, `[${N}, ${P}]`);
 const autoMode = wg.jacobianMode(P, N);
 
@@ -222,22 +228,29 @@ if (flag('--cpu')) {
 
 console.log(`autodiff transforms on a 2-${H}-${H}-1 tanh MLP, P = ${P} parameters in one vector, batch N = ${N}`);
 console.log(`WebGPU adapter: ${info.adapter}; webgrad and @jax-js/jax in the same process on it`);
-console.log(`jax-js: ${useJit ? 'jax.jit(jax.hessian(loss)) etc. (jitted)' : 'not jitted (--no-jit)'}; median of ${samples} samples ` +
-  `(calls repeated to ≥ ${minSampleMs} ms) after a warm-up call, each call ending in a readback`);
+console.log(
+  `jax-js: ${useJit ? 'jax.jit(jax.hessian(loss)) etc. (jitted)' : 'not jitted (--no-jit)'}; median of ${samples} samples ` +
+    `(calls repeated to ≥ ${minSampleMs} ms) after a warm-up call, each call ending in a readback`,
+);
 console.log(`jacobian(preds, { mode: 'auto' }) picks ${autoMode} here (${P} inputs, ${N} outputs)`);
 console.log('');
 console.log('| transform | result | webgrad WebGPU | jax-js WebGPU | jax-js / webgrad time | max abs Δ (relative) |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.shape} | ${ms(r.webgrad)} | ${ms(r.jax)} | ${(r.jax / r.webgrad).toFixed(2)}× | ` +
-  `${r.diff.toExponential(1)} (${r.rel.toExponential(1)}) |`);
+  console.log(
+    `| ${r.name} | ${r.shape} | ${ms(r.webgrad)} | ${ms(r.jax)} | ${(r.jax / r.webgrad).toFixed(2)}× | ` +
+      `${r.diff.toExponential(1)} (${r.rel.toExponential(1)}) |`,
+  );
 }
 console.log('');
 console.log('webgrad Hessian-vector product, H·v for one v of P entries:');
 console.log('| backend | hvp (forward over reverse) | grad of ⟨grad, v⟩ (reverse over reverse) | reverse / forward time | max abs Δ between them |');
 console.log('|---|---:|---:|---:|---:|');
-const hvpRow = (name, h) => console.log(`| ${name} | ${ms(h.forward)} | ${ms(h.reverse)} | ${(h.reverse / h.forward).toFixed(2)}× | ` +
-  `${h.diff.toExponential(1)} (of ${h.scale.toExponential(1)}) |`);
+const hvpRow = (name, h) =>
+  console.log(
+    `| ${name} | ${ms(h.forward)} | ${ms(h.reverse)} | ${(h.reverse / h.forward).toFixed(2)}× | ` +
+      `${h.diff.toExponential(1)} (of ${h.scale.toExponential(1)}) |`,
+  );
 hvpRow('WebGPU', hvpGpu);
 if (cpu) {
   hvpRow('CPU', cpu.hvp);

@@ -55,7 +55,13 @@ const buffer = (words, usage, data) => {
 };
 const flag = buffer(4, GPUBufferUsage.STORAGE, [1, 0, 0, 0]);
 const out = buffer(64, GPUBufferUsage.STORAGE);
-const bindGroup = device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: flag } }, { binding: 1, resource: { buffer: out } }] });
+const bindGroup = device.createBindGroup({
+  layout,
+  entries: [
+    { binding: 0, resource: { buffer: flag } },
+    { binding: 1, resource: { buffer: out } },
+  ],
+});
 const oneArgs = buffer(4, GPUBufferUsage.INDIRECT, [1, 1, 1, 0]);
 const zeroArgs = buffer(4, GPUBufferUsage.INDIRECT, [0, 1, 1, 0]);
 const querySet = timestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : null;
@@ -63,11 +69,31 @@ const resolved = buffer(2 * 2, GPUBufferUsage.QUERY_RESOLVE);
 const stamps = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
 
 const kinds = {
-  direct: (pass) => { pass.setPipeline(work); pass.setBindGroup(0, bindGroup); pass.dispatchWorkgroups(1); },
-  'direct, zero workgroups': (pass) => { pass.setPipeline(work); pass.setBindGroup(0, bindGroup); pass.dispatchWorkgroups(0); },
-  indirect: (pass) => { pass.setPipeline(work); pass.setBindGroup(0, bindGroup); pass.dispatchWorkgroupsIndirect(oneArgs, 0); },
-  'indirect, zero count': (pass) => { pass.setPipeline(work); pass.setBindGroup(0, bindGroup); pass.dispatchWorkgroupsIndirect(zeroArgs, 0); },
-  'direct, exits on a flag (8 workgroups)': (pass) => { pass.setPipeline(exitOnFlag); pass.setBindGroup(0, bindGroup); pass.dispatchWorkgroups(8); },
+  direct: (pass) => {
+    pass.setPipeline(work);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(1);
+  },
+  'direct, zero workgroups': (pass) => {
+    pass.setPipeline(work);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(0);
+  },
+  indirect: (pass) => {
+    pass.setPipeline(work);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroupsIndirect(oneArgs, 0);
+  },
+  'indirect, zero count': (pass) => {
+    pass.setPipeline(work);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroupsIndirect(zeroArgs, 0);
+  },
+  'direct, exits on a flag (8 workgroups)': (pass) => {
+    pass.setPipeline(exitOnFlag);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(8);
+  },
 };
 
 /** [encode µs, submit → done µs, pass timestamps µs] per dispatch of `kind` over N dispatches in one pass. */

@@ -81,13 +81,17 @@ async function webgradGpu(a, n) {
 async function webgradCpu(a, n) {
   await init({ backend: 'cpu' });
   const A = tensor(a, { shape: [n, n] });
-  const r = await timeRuns(async () => {
-    const [w, v] = eigh(A);
-    const values = await w.data();
-    w.dispose();
-    v.dispose();
-    return values;
-  }, reps, 3); // V8 optimises the hot loops over the first calls
+  const r = await timeRuns(
+    async () => {
+      const [w, v] = eigh(A);
+      const values = await w.data();
+      w.dispose();
+      v.dispose();
+      return values;
+    },
+    reps,
+    3,
+  ); // V8 optimises the hot loops over the first calls
   A.dispose();
   await init({ backend: 'webgpu' });
   return r;
@@ -113,15 +117,22 @@ const ratio = (a, b) => {
 };
 const err = (e) => (e === undefined ? '—' : `${e[0].toExponential(1)} (${e[1].toExponential(1)})`);
 
-console.log(`eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, ` +
-  `CPU mean of ${reps} after 3 warm-up runs; Dawn polling: ${dawnPolling}`);
+console.log(
+  `eigh benchmark on ${gpuInfo.adapter}; webgrad WebGPU mean of ${reps} after a compile run, ` +
+    `CPU mean of ${reps} after 3 warm-up runs; Dawn polling: ${dawnPolling}`,
+);
 console.log(jaxOk ? `jax-js ${withJax500 ? '' : '(skipped at n = 500; --with-jax-500 runs it) '}on the same adapter` : 'jax-js: skipped');
 console.log('');
-console.log('| n | matrix | webgrad WebGPU | steps (sweeps) | dispatches | error (Δλ₀) | ' +
-  'jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |');
+console.log(
+  '| n | matrix | webgrad WebGPU | steps (sweeps) | dispatches | error (Δλ₀) | ' +
+    'jax-js WebGPU | error (Δλ₀) | jax-js / webgrad | CPU reference | CPU / webgrad WebGPU |',
+);
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of sizes) {
-  for (const [name, make] of [['random', async () => randomSymmetric(n, n)], ['H(κ=1)', () => hamiltonianMatrix(n)]]) {
+  for (const [name, make] of [
+    ['random', async () => randomSymmetric(n, n)],
+    ['H(κ=1)', () => hamiltonianMatrix(n)],
+  ]) {
     const a = await make();
     const cpu = await webgradCpu(a, n);
     const ours = await webgradGpu(a, n);
@@ -129,7 +140,7 @@ for (const n of sizes) {
     const theirs = runJax ? await jaxGpu(a, n) : undefined;
     console.log(
       `| ${n} | ${name} | ${fmt(ours.ms)} | ${ours.steps} (${ours.sweeps.toFixed(1)}) | ${ours.dispatches} | ` +
-  `${err(errors(ours.values, cpu.values))} | ${fmt(theirs?.ms)} | ` +
+        `${err(errors(ours.values, cpu.values))} | ${fmt(theirs?.ms)} | ` +
         `${err(theirs && errors(theirs.values, cpu.values))} | ${ratio(theirs?.ms, ours.ms)} | ${fmt(cpu.ms)} | ${ratio(cpu.ms, ours.ms)} |`,
     );
   }

@@ -109,9 +109,15 @@ cases.push({
     const labels = new Float32Array(batch * nout);
     for (let i = 0; i < batch; i++) labels[i * nout + ((i * 7) % nout)] = 1;
     const y = wg.tensor(labels, { shape: [batch, nout] });
-    const w1 = wg.tensor(randomData(nin * nh, 6).map((v) => v * 0.1), { shape: [nin, nh], requiresGrad: true });
+    const w1 = wg.tensor(
+      randomData(nin * nh, 6).map((v) => v * 0.1),
+      { shape: [nin, nh], requiresGrad: true },
+    );
     const b1 = wg.tensor(randomData(nh, 7), { shape: [nh], requiresGrad: true });
-    const w2 = wg.tensor(randomData(nh * nout, 8).map((v) => v * 0.2), { shape: [nh, nout], requiresGrad: true });
+    const w2 = wg.tensor(
+      randomData(nh * nout, 8).map((v) => v * 0.2),
+      { shape: [nh, nout], requiresGrad: true },
+    );
     const b2 = wg.tensor(randomData(nout, 9), { shape: [nout], requiresGrad: true });
     const params = [w1, b1, w2, b2];
     const run = async () => {
@@ -172,7 +178,9 @@ const selected = cases.filter((c) => only.includes(c.group));
 const commitOf = (dist) => {
   try {
     // The last commit that touched src/ in the dist's checkout (what the build was made from, if it is fresh).
-    return execFileSync('git', ['-C', resolve(dist, '..'), 'log', '-1', '--format=%h %s', '--', 'src'], { encoding: 'utf8' }).trim().slice(0, 70);
+    return execFileSync('git', ['-C', resolve(dist, '..'), 'log', '-1', '--format=%h %s', '--', 'src'], { encoding: 'utf8' })
+      .trim()
+      .slice(0, 70);
   } catch {
     return '?';
   }
@@ -229,7 +237,13 @@ if (single) {
   // Child: one build, its medians as one JSON line on stdout.
   const build = await load(single);
   const results = await measure({ one: build });
-  const report = results.map((r) => ({ name: r.name, values: r.values.one, wall: median(r.times.one.map((t) => t.wall)), cpu: median(r.times.one.map((t) => t.cpu)), inner: r.inner.one }));
+  const report = results.map((r) => ({
+    name: r.name,
+    values: r.values.one,
+    wall: median(r.times.one.map((t) => t.wall)),
+    cpu: median(r.times.one.map((t) => t.cpu)),
+    inner: r.inner.one,
+  }));
   console.log(JSON.stringify({ adapter: build.adapter, commit: build.commit, report, phases: build.phases }));
   process.exit(0);
 }
@@ -237,7 +251,17 @@ if (single) {
 let header, rows, phases;
 if (processes > 0) {
   const self = fileURLToPath(import.meta.url);
-  const child = (dist) => JSON.parse(execFileSync(process.execPath, [self, ...args, '--single', dist], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).trim().split('\n').pop());
+  const child = (dist) =>
+    JSON.parse(
+      execFileSync(process.execPath, [self, ...args, '--single', dist], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 26,
+      })
+        .trim()
+        .split('\n')
+        .pop(),
+    );
   const got = { old: [], new: [] };
   for (let p = 0; p < processes; p++) {
     for (const k of p % 2 === 0 ? ['old', 'new'] : ['new', 'old']) got[k].push(child(k === 'old' ? oldDist : newDist));
@@ -259,7 +283,9 @@ if (processes > 0) {
       'old cpu ms': ms('old', 'cpu').toFixed(2),
       'new cpu ms': ms('new', 'cpu').toFixed(2),
       'new/old cpu': (ms('new', 'cpu') / ms('old', 'cpu')).toFixed(3),
-      'per-process new/old cpu': per('new', 'cpu').map((t, p) => (t / per('old', 'cpu')[p]).toFixed(2)).join(' '),
+      'per-process new/old cpu': per('new', 'cpu')
+        .map((t, p) => (t / per('old', 'cpu')[p]).toFixed(2))
+        .join(' '),
       'max rel Δ': relDiff(got.old[0].report[i].values, r.values).toExponential(1),
     };
   });

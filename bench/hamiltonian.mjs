@@ -53,19 +53,28 @@ console.log(`WebGPU: ${g.adapter}; CPU: ${c.adapter}`);
 console.log('');
 console.log('| phase | WebGPU | CPU reference | CPU / WebGPU |');
 console.log('|---|---:|---:|---:|');
-for (const [name, k] of [['build H', 'build'], ['eigh + read E0, gap', 'eigh'], ['backward ×2 (dE0/dκ, dgap/dκ)', 'backward'], ['total', 'total']]) {
+for (const [name, k] of [
+  ['build H', 'build'],
+  ['eigh + read E0, gap', 'eigh'],
+  ['backward ×2 (dE0/dκ, dgap/dκ)', 'backward'],
+  ['total', 'total'],
+]) {
   console.log(`| ${name} | ${ms(g[k])} | ${ms(c[k])} | ${(c[k] / g[k]).toFixed(2)}× |`);
 }
 if (cliWall.webgpu !== undefined) {
-  console.log(`| \`webgrad hamiltonian --kappa 1 --json\` (whole process) | ` +
-  `${ms(cliWall.webgpu)} | ${ms(cliWall.cpu)} | ${(cliWall.cpu / cliWall.webgpu).toFixed(2)}× |`);
+  console.log(
+    `| \`webgrad hamiltonian --kappa 1 --json\` (whole process) | ` +
+      `${ms(cliWall.webgpu)} | ${ms(cliWall.cpu)} | ${(cliWall.cpu / cliWall.webgpu).toFixed(2)}× |`,
+  );
 }
 console.log('');
 console.log('| κ | backend | E0 | gap | dE0/dκ | dgap/dκ |');
 console.log('|---:|---|---:|---:|---:|---:|');
 for (const [backend, r] of Object.entries(results)) {
   for (const run of r.runs) {
-    console.log(`| ${run.kappa} | ${backend} | ${run.E0.toFixed(7)} | ${run.gap.toFixed(7)} | ${run.dE0_dkappa.toFixed(7)} | ${run.dgap_dkappa.toFixed(7)} |`);
+    console.log(
+      `| ${run.kappa} | ${backend} | ${run.E0.toFixed(7)} | ${run.gap.toFixed(7)} | ${run.dE0_dkappa.toFixed(7)} | ${run.dgap_dkappa.toFixed(7)} |`,
+    );
   }
 }
 process.exit(0);

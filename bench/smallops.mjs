@@ -65,7 +65,16 @@ const libraries = {
     tf.registerGradient({
       kernelName: 'Sum',
       inputsToSave: ['x'],
-      gradFunc: (dy, [x]) => ({ x: () => tf.mul(tf.reshape(dy, x.shape.map(() => 1)), tf.onesLike(x)) }),
+      gradFunc: (dy, [x]) => ({
+        x: () =>
+          tf.mul(
+            tf.reshape(
+              dy,
+              x.shape.map(() => 1),
+            ),
+            tf.onesLike(x),
+          ),
+      }),
     });
     tf.registerGradient({
       kernelName: 'BatchMatMul',

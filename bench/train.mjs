@@ -55,7 +55,11 @@ const labels = Float32Array.from({ length: B }, (_, i) => (i * 7) % OUT);
 const oneHot = new Float32Array(B * OUT);
 labels.forEach((c, i) => (oneHot[i * OUT + c] = 1));
 /** Initial weights shared by all three ([in, out] layout; webgrad takes the transpose). */
-const init = [[IN, H], [H, H], [H, OUT]].map(([i, o], k) => ({ w: randomData(i * o, 10 + k).map((v) => v * 2 / Math.sqrt(i)), b: new Float32Array(o), i, o }));
+const init = [
+  [IN, H],
+  [H, H],
+  [H, OUT],
+].map(([i, o], k) => ({ w: randomData(i * o, 10 + k).map((v) => (v * 2) / Math.sqrt(i)), b: new Float32Array(o), i, o }));
 const transpose = (a, rows, cols) => {
   const t = new Float32Array(a.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
@@ -145,7 +149,11 @@ async function jaxLib() {
   const [b1, b2, eps] = [0.9, 0.999, 1e-8];
   // PyTorch's Adam: p − (lr / bc1) · m / (√v / √bc2 + ε); stepSize = lr / bc1 and bc2Sqrt arrive as arrays.
   const step = jax.jit((p, ms, vs, xs, ys, stepSize, bc2Sqrt) => {
-    const [l, g] = jax.valueAndGrad(lossFn)(p.map((pi) => pi.ref), xs, ys);
+    const [l, g] = jax.valueAndGrad(lossFn)(
+      p.map((pi) => pi.ref),
+      xs,
+      ys,
+    );
     const newM = ms.map((mi, k) => mi.mul(b1).add(g[k].ref.mul(1 - b1)));
     const newV = vs.map((vi, k) => vi.mul(b2).add(g[k].ref.mul(g[k]).mul(1 - b2)));
     const newP = p.map((pi, k) => pi.sub(newM[k].ref.mul(stepSize.ref).div(np.sqrt(newV[k].ref).div(bc2Sqrt.ref).add(eps))));
@@ -196,15 +204,19 @@ for (let s = 0; s < SAMPLES; s++) {
   }
 }
 
-console.log(`adapter: ${info.adapter}; ${IN}-${H}-${H}-${OUT} MLP, batch ${B}, Adam lr ${LR}; ${SAMPLES} samples of ${STEPS} steps (median), same process`);
+console.log(
+  `adapter: ${info.adapter}; ${IN}-${H}-${H}-${OUT} MLP, batch ${B}, Adam lr ${LR}; ${SAMPLES} samples of ${STEPS} steps (median), same process`,
+);
 console.log('| library | ms / step | dispatches / step | loss after the run | ms / webgrad ms |');
 console.log('|---|---|---|---|---|');
 const ours = median(results.get('webgrad').times);
 for (const lib of libs) {
   const r = results.get(lib.name);
   const ms = median(r.times);
-  console.log(`| ${lib.name}${lib.version ? ` ${lib.version}` : ''} | ${ms.toFixed(2)} | ${r.dispatches} | ` +
-  `${r.losses.at(-1).toFixed(4)} | ${(ms / ours).toFixed(2)} |`);
+  console.log(
+    `| ${lib.name}${lib.version ? ` ${lib.version}` : ''} | ${ms.toFixed(2)} | ${r.dispatches} | ` +
+      `${r.losses.at(-1).toFixed(4)} | ${(ms / ours).toFixed(2)} |`,
+  );
 }
 
 if (LONG > 0) {
@@ -219,7 +231,9 @@ if (LONG > 0) {
   }
   const l = await lib.read();
   const after = wg.memory();
-  console.log(`webgrad, ${LONG} more steps in ${((performance.now() - t0) / 1000).toFixed(1)} s (loss ${l.toFixed(4)}): ` +
-  `memory() before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+  console.log(
+    `webgrad, ${LONG} more steps in ${((performance.now() - t0) / 1000).toFixed(1)} s (loss ${l.toFixed(4)}): ` +
+      `memory() before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`,
+  );
 }
 process.exit(0);

@@ -98,20 +98,28 @@ print(json.dumps({"version": scipy.__version__, "tri500": best(lambda: solve(500
 
 const table = JSON.parse(readFileSync(new URL('../test/fixtures/hamiltonian_float64.json', import.meta.url), 'utf8')).rows;
 const [g, c] = [results.webgpu, results.cpu];
-console.log(`eighTridiagonal benchmarks, L = ${L}: median (fastest) of ${reps} runs after a warm-up; ` +
-  `the dense route: mean of one run per κ after a warm-up; SciPy: median`);
+console.log(
+  `eighTridiagonal benchmarks, L = ${L}: median (fastest) of ${reps} runs after a warm-up; ` +
+    `the dense route: mean of one run per κ after a warm-up; SciPy: median`,
+);
 console.log(`WebGPU: ${g.adapter}; CPU: ${c.adapter}; SciPy: ${scipy?.version ?? `not run (${scipy?.error ?? '--no-scipy'})`}`);
 console.log('');
-console.log('| workload | WebGPU tridiagonal | WebGPU dense Jacobi | CPU float64 tridiagonal | CPU dense (Householder + QL) | SciPy eigh_tridiagonal |');
+console.log(
+  '| workload | WebGPU tridiagonal | WebGPU dense Jacobi | CPU float64 tridiagonal | CPU dense (Householder + QL) | SciPy eigh_tridiagonal |',
+);
 console.log('|---|---:|---:|---:|---:|---:|');
 const ratio = g.jacobi500 ? ` (${(g.jacobi500 / g.tri500.ms).toFixed(0)}× slower)` : '';
-console.log(`| Nx = 500, per κ: lowest 4 states, dE0/dκ, dgap/dκ, readback | ${both(g.tri500)} | ${ms(g.jacobi500)}${ratio} | ` +
-  `${both(c.tri500)} | ${ms(c.jacobi500)} | ${ms(scipy?.tri500)} |`);
+console.log(
+  `| Nx = 500, per κ: lowest 4 states, dE0/dκ, dgap/dκ, readback | ${both(g.tri500)} | ${ms(g.jacobi500)}${ratio} | ` +
+    `${both(c.tri500)} | ${ms(c.jacobi500)} | ${ms(scipy?.tri500)} |`,
+);
 console.log(`| Nx = 10⁵, κ = 1: lowest 4 states with both derivatives | ${both(g.big)} | — | ${both(c.big)} | — | ${ms(scipy?.big)} |`);
 console.log(`| 256 κ at Nx = 500, batched: E0, gap, both derivatives | ${both(g.sweep)} | — | ${both(c.sweep)} | — | ${ms(scipy?.sweep)} |`);
 console.log('');
-console.log('SciPy: eigh_tridiagonal(select="i") and the Hellmann–Feynman sums, no autograd; ' +
-  'the dense columns are `webgrad hamiltonian --method jacobi`\'s solveKappa.');
+console.log(
+  'SciPy: eigh_tridiagonal(select="i") and the Hellmann–Feynman sums, no autograd; ' +
+    "the dense columns are `webgrad hamiltonian --method jacobi`'s solveKappa.",
+);
 console.log('');
 console.log('Accuracy, Nx = 500 (WebGPU, double-float), against the float64 table (SciPy):');
 console.log('| κ | E0 | gap | dE0/dκ | dgap/dκ | max error |');
@@ -119,10 +127,14 @@ console.log('|---:|---:|---:|---:|---:|---:|');
 g.tri500.out.forEach((r, i) => {
   const ref = table.find((t) => t.nx === 500 && t.L === L && t.kappa === KAPPAS[i]);
   const err = Math.max(Math.abs(r.E0 - ref.E0), Math.abs(r.gap - ref.gap), Math.abs(r.dE0_dkappa - ref.dE0), Math.abs(r.dgap_dkappa - ref.dgap));
-  console.log(`| ${r.kappa} | ${r.E0.toFixed(9)} | ${r.gap.toFixed(9)} | ${r.dE0_dkappa.toFixed(9)} | ${r.dgap_dkappa.toFixed(9)} | ${err.toExponential(1)} |`);
+  console.log(
+    `| ${r.kappa} | ${r.E0.toFixed(9)} | ${r.gap.toFixed(9)} | ${r.dE0_dkappa.toFixed(9)} | ${r.dgap_dkappa.toFixed(9)} | ${err.toExponential(1)} |`,
+  );
 });
 const big = g.big.out;
-console.log(`Nx = 10⁵, κ = 1 (WebGPU): E0 ${big.E0.toFixed(7)}, gap ${big.gap.toFixed(7)}, dE0/dκ ${big.dE0_dkappa.toFixed(7)}, ` +
-  `dgap/dκ ${big.dgap_dkappa.toFixed(7)}; ` +
-  `CPU float64: E0 ${c.big.out.E0.toFixed(7)}, gap ${c.big.out.gap.toFixed(7)}`);
+console.log(
+  `Nx = 10⁵, κ = 1 (WebGPU): E0 ${big.E0.toFixed(7)}, gap ${big.gap.toFixed(7)}, dE0/dκ ${big.dE0_dkappa.toFixed(7)}, ` +
+    `dgap/dκ ${big.dgap_dkappa.toFixed(7)}; ` +
+    `CPU float64: E0 ${c.big.out.E0.toFixed(7)}, gap ${c.big.out.gap.toFixed(7)}`,
+);
 process.exit(0);

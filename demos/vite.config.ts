@@ -15,7 +15,13 @@ loadDigitsFile();
 // The API reference (`npm run docs` writes it to docs/api/, git-ignored) appears under api/: served by the
 // dev server and copied into the static build, when it has been built.
 const apiDir = here('../docs/api');
-const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const types: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
 const apiReference = (): Plugin => {
   let outDir = here('dist');
   return {
@@ -38,7 +44,13 @@ const apiReference = (): Plugin => {
   };
 };
 
-export const pages = { index: 'index.html', autograd: 'autograd.html', hamiltonian: 'hamiltonian.html', playground: 'playground.html', digits: 'digits.html' };
+export const pages = {
+  index: 'index.html',
+  autograd: 'autograd.html',
+  hamiltonian: 'hamiltonian.html',
+  playground: 'playground.html',
+  digits: 'digits.html',
+};
 
 export default defineConfig({
   root: here('.'),

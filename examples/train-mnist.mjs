@@ -32,8 +32,12 @@ const [xTest, yTest] = upload(testSet);
 console.log(`data: ${trainSet.count} training and ${testSet.count} test digits of ${all.side}×${all.side}`);
 
 const model = new nn.Sequential(
-  new nn.Linear(px, hidden, { seed: 1 }), new nn.ReLU(), new nn.Dropout(0.2, { seed: 4 }),
-  new nn.Linear(hidden, hidden, { seed: 2 }), new nn.ReLU(), new nn.Dropout(0.2, { seed: 5 }),
+  new nn.Linear(px, hidden, { seed: 1 }),
+  new nn.ReLU(),
+  new nn.Dropout(0.2, { seed: 4 }),
+  new nn.Linear(hidden, hidden, { seed: 2 }),
+  new nn.ReLU(),
+  new nn.Dropout(0.2, { seed: 5 }),
   new nn.Linear(hidden, 10, { seed: 3 }),
 );
 const opt = new optim.Adam(model.parameters(), { lr: 2e-3 });

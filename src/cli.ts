@@ -4,8 +4,20 @@
 // stdout; progress and errors to stderr.
 // Through the public entry, so every op module (and the Tensor methods each installs) is loaded.
 import {
-  dual, enterDualLevel, exitDualLevel, hamiltonian1d, hamiltonianSpectrum, hellmannFeynman, init, noGrad, perturbationTheory,
-  profile, Tensor, tensor, unpackDual, withBackend,
+  dual,
+  enterDualLevel,
+  exitDualLevel,
+  hamiltonian1d,
+  hamiltonianSpectrum,
+  hellmannFeynman,
+  init,
+  noGrad,
+  perturbationTheory,
+  profile,
+  Tensor,
+  tensor,
+  unpackDual,
+  withBackend,
 } from './index';
 import type { HamiltonianSpectrum, InitResult } from './index';
 import { getWebGPUBackend } from './diagnostics';
@@ -69,7 +81,18 @@ export function parseArgs(argv: readonly string[]): Command {
   if (argv.includes('--help') || argv.includes('-h')) return { command: 'help' };
   const [command, ...rest] = argv;
   if (command !== 'hamiltonian') throw new UsageError(`unknown command '${command}'`);
-  const args: HamiltonianArgs = { kappas: [], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, method: 'tridiagonal', compare: true, profile: false };
+  const args: HamiltonianArgs = {
+    kappas: [],
+    L: 10,
+    nx: 500,
+    backend: 'auto',
+    fdStep: 1e-3,
+    json: false,
+    progress: true,
+    method: 'tridiagonal',
+    compare: true,
+    profile: false,
+  };
   let sweep: number[] | null = null;
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i];
@@ -89,7 +112,9 @@ export function parseArgs(argv: readonly string[]): Command {
         args.kappas.push(parseNumber(flag, value()));
         break;
       case '--kappas':
-        sweep = value().split(',').map((s) => parseNumber(flag, s));
+        sweep = value()
+          .split(',')
+          .map((s) => parseNumber(flag, s));
         break;
       case '--L':
         args.L = parseNumber(flag, value());
@@ -301,7 +326,21 @@ function table(rows: readonly Row[]): string {
   });
   const out = [head.join(' ').trimEnd(), cols.map((c, i) => c.padStart(w[i])).join(' ')];
   for (const r of rows) {
-    const cells = [r.kappa, r.E0, r.gap, r.dE0_dkappa, r.hfE0, r.fdE0, r.dgap_dkappa, r.hfGap, r.fdGap, r.d2E0_dkappa2, r.ptE0, r.d2gap_dkappa2, r.ptGap];
+    const cells = [
+      r.kappa,
+      r.E0,
+      r.gap,
+      r.dE0_dkappa,
+      r.hfE0,
+      r.fdE0,
+      r.dgap_dkappa,
+      r.hfGap,
+      r.fdGap,
+      r.d2E0_dkappa2,
+      r.ptE0,
+      r.d2gap_dkappa2,
+      r.ptGap,
+    ];
     out.push([...cells.map((v, i) => num(v, w[i], i === 0 ? 2 : 6)), num(r.ms.total, w[13], 1)].join(' '));
   }
   return out.join('\n');
@@ -315,7 +354,12 @@ const SOLVERS = {
 };
 
 /** One κ by either route, with Hellmann–Feynman values. */
-async function solveOne(kappa: number, L: number, nx: number, method: HamiltonianArgs['method']): Promise<KappaResult & { hfE0: number; hfGap: number }> {
+async function solveOne(
+  kappa: number,
+  L: number,
+  nx: number,
+  method: HamiltonianArgs['method'],
+): Promise<KappaResult & { hfE0: number; hfGap: number }> {
   if (method === 'tridiagonal') return solveKappaTridiagonal(kappa, L, nx);
   const r = await solveKappa(kappa, L, nx);
   const hf = hellmannFeynman(r.spectrum);
@@ -343,15 +387,31 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
       progress.step(`κ = ${kappa}`);
       const result = await solveOne(kappa, L, nx, args.method);
       progress.clear();
-      stdout.write(`${JSON.stringify({ kappa, L, nx, backend: backend.backend, adapter: backend.adapter, method: args.method, E0: result.E0, gap: result.gap,
-        dE0_dkappa: result.dE0_dkappa, dgap_dkappa: result.dgap_dkappa, d2E0_dkappa2: result.d2E0_dkappa2, d2gap_dkappa2: result.d2gap_dkappa2,
-        ms: result.ms })}\n`);
+      stdout.write(
+        `${JSON.stringify({
+          kappa,
+          L,
+          nx,
+          backend: backend.backend,
+          adapter: backend.adapter,
+          method: args.method,
+          E0: result.E0,
+          gap: result.gap,
+          dE0_dkappa: result.dE0_dkappa,
+          dgap_dkappa: result.dgap_dkappa,
+          d2E0_dkappa2: result.d2E0_dkappa2,
+          d2gap_dkappa2: result.d2gap_dkappa2,
+          ms: result.ms,
+        })}\n`,
+      );
     }
     return 0;
   }
 
   stdout.write(`webgrad hamiltonian: H(κ) = −½ d²/dx² + ½x² + κ·e^{−x²/2}, L = ${L}, nx = ${nx} (Δx = ${(L / (nx - 1)).toPrecision(6)})\n`);
-  stdout.write(`backend: ${backend.backend} — ${backend.adapter}${backend.backend === 'cpu' && args.backend === 'auto' ? ` (${backend.reason})` : ''}\n`);
+  stdout.write(
+    `backend: ${backend.backend} — ${backend.adapter}${backend.backend === 'cpu' && args.backend === 'auto' ? ` (${backend.reason})` : ''}\n`,
+  );
   stdout.write(`solver: ${SOLVERS[args.method]}\n\n`);
   const rows: Row[] = [];
   const sweep = async (): Promise<void> => {
@@ -374,24 +434,34 @@ async function runHamiltonian(args: HamiltonianArgs, stdout: Stream, stderr: Str
   stdout.write(`backward: reverse mode through ${solver}; H–F: Hellmann–Feynman ⟨ψ|e^{−x²/2}|ψ⟩ from the eigenvectors; `);
   stdout.write(`fin. diff: central differences with h = ${h} of the same H in float64 on the CPU reference (two more solves per κ);\n`);
   stdout.write(`d²/dκ² fwd∘rev: forward over reverse through ${solver} (κ a dual number: the two backward passes carry its tangent); `);
-  stdout.write(`pert.: second-order perturbation theory 2·Σ_{m≠n} |⟨m|e^{−x²/2}|n⟩|²/(E_n − E_m) over all states of the float64 reference` +
-  `${nx > PERTURBATION_MAX_NX ? ` (skipped above nx = ${PERTURBATION_MAX_NX})` : ''}\n`);
+  stdout.write(
+    `pert.: second-order perturbation theory 2·Σ_{m≠n} |⟨m|e^{−x²/2}|n⟩|²/(E_n − E_m) over all states of the float64 reference` +
+      `${nx > PERTURBATION_MAX_NX ? ` (skipped above nx = ${PERTURBATION_MAX_NX})` : ''}\n`,
+  );
   const ms = (k: keyof KappaResult['ms']): string => mean(rows.map((r) => r.ms[k])).toFixed(1);
-  stdout.write(`timings, ms per κ (mean of ${rows.length}): build H ${ms('build')}, eigh ${ms('eigh')}, backward ×2 with tangents ${ms('backward')}, `);
+  stdout.write(
+    `timings, ms per κ (mean of ${rows.length}): build H ${ms('build')}, eigh ${ms('eigh')}, backward ×2 with tangents ${ms('backward')}, `,
+  );
   stdout.write(`total ${ms('total')}; finite differences ${mean(rows.map((r) => r.fdMs)).toFixed(1)}`);
-  const compile = backend.backend === 'webgpu' && rows.length > 1 ? `; the first κ took ${rows[0].ms.total.toFixed(1)} (kernel compilation included)` : '';
+  const compile =
+    backend.backend === 'webgpu' && rows.length > 1 ? `; the first κ took ${rows[0].ms.total.toFixed(1)} (kernel compilation included)` : '';
   stdout.write(`${compile}\n`);
   if (args.method === 'tridiagonal' && args.compare && nx <= 1000) {
     const kappa = args.kappas[0];
     const dense = await solveOne(kappa, L, nx, 'jacobi');
     const first = rows[0].ms.total;
-    stdout.write(`dense Jacobi (--method jacobi) at κ = ${kappa}: E0 ${dense.E0.toFixed(7)}, gap ${dense.gap.toFixed(7)}, ` +
-  `dE0/dκ ${dense.dE0_dkappa.toFixed(7)}, `);
-    stdout.write(`dgap/dκ ${dense.dgap_dkappa.toFixed(7)}, d²E0/dκ² ${dense.d2E0_dkappa2.toFixed(7)}; ` +
-  `${dense.ms.total.toFixed(1)} ms with its kernel compilation, `);
+    stdout.write(
+      `dense Jacobi (--method jacobi) at κ = ${kappa}: E0 ${dense.E0.toFixed(7)}, gap ${dense.gap.toFixed(7)}, ` +
+        `dE0/dκ ${dense.dE0_dkappa.toFixed(7)}, `,
+    );
+    stdout.write(
+      `dgap/dκ ${dense.dgap_dkappa.toFixed(7)}, d²E0/dκ² ${dense.d2E0_dkappa2.toFixed(7)}; ` +
+        `${dense.ms.total.toFixed(1)} ms with its kernel compilation, `,
+    );
     stdout.write(`${(dense.ms.total / first).toFixed(0)}× the tridiagonal route's first κ (${first.toFixed(1)} ms, compilation included)\n`);
   }
-  if (profiled) stdout.write(`\nWebGPU kernels of the sweep (--profile; timed ones run one pass each, so the timings above are slower):\n${profiled.table()}\n`);
+  if (profiled)
+    stdout.write(`\nWebGPU kernels of the sweep (--profile; timed ones run one pass each, so the timings above are slower):\n${profiled.table()}\n`);
   else if (args.profile) stdout.write('\n--profile: no WebGPU kernels to profile on the CPU backend\n');
   return 0;
 }

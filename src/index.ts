@@ -16,8 +16,31 @@ export type { Shape } from './shape';
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, manualSeed, toBackend } from './ops/creation';
 export type { TensorOptions, RandomOptions } from './ops/creation';
 export {
-  add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, ge, lt, le,
-  neg, square, sqrt, exp, log, sin, cos, tanh, sigmoid, relu, abs, clamp,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  eq,
+  ne,
+  gt,
+  ge,
+  lt,
+  le,
+  neg,
+  square,
+  sqrt,
+  exp,
+  log,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  abs,
+  clamp,
 } from './ops/elementwise';
 export type { TensorLike } from './ops/elementwise';
 export { sum, mean, max, min, argmax, argmin, logsumexp, norm, softmax, logSoftmax } from './ops/reduce';

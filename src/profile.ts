@@ -115,8 +115,11 @@ let active = false;
 export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileReport<Awaited<T>>> {
   const gpu = getWebGPUBackend();
   if (getBackend().name !== 'webgpu' || !gpu) {
-    throw new WebgradError('profile', `counts WebGPU kernels, but the current backend is '${getBackend().name}' (the CPU reference runs ops as plain loops); ` +
-  `call init({ backend: 'webgpu' }) first`);
+    throw new WebgradError(
+      'profile',
+      `counts WebGPU kernels, but the current backend is '${getBackend().name}' (the CPU reference runs ops as plain loops); ` +
+        `call init({ backend: 'webgpu' }) first`,
+    );
   }
   if (active) throw new WebgradError('profile', 'a profile is already running (profiles do not nest)');
   active = true;
@@ -163,11 +166,19 @@ export function profileTable(r: Omit<ProfileReport<unknown>, 'table' | 'result'>
   const w = Math.max(6, ...r.kernels.map((k) => k.kernel.length));
   const total = r.deviceMs ?? 0;
   const rows = r.kernels.map((k) => {
-    const time = k.deviceMs === null ? ['—', '—', '—'] : [k.deviceMs.toFixed(3), `${((100 * k.deviceMs) / (total || 1)).toFixed(1)} %`, ((1000 * k.deviceMs) / k.calls).toFixed(1)];
+    const time =
+      k.deviceMs === null
+        ? ['—', '—', '—']
+        : [k.deviceMs.toFixed(3), `${((100 * k.deviceMs) / (total || 1)).toFixed(1)} %`, ((1000 * k.deviceMs) / k.calls).toFixed(1)];
     return [k.kernel.padEnd(w), String(k.calls).padStart(8), ...time.map((c, i) => c.padStart([12, 8, 10][i]))].join('  ');
   });
   const head = ['kernel'.padEnd(w), 'calls'.padStart(8), 'device ms'.padStart(12), 'share'.padStart(8), 'µs / call'.padStart(10)].join('  ');
   const device = r.deviceMs === null ? 'device times: n/a (the adapter has no timestamp-query)' : `device ${r.deviceMs.toFixed(1)} ms`;
-  return [head, '-'.repeat(head.length), ...rows, '-'.repeat(head.length),
-    `${r.dispatches} dispatches in ${r.submits} submits; wall ${r.wallMs.toFixed(1)} ms, ${device}`].join('\n');
+  return [
+    head,
+    '-'.repeat(head.length),
+    ...rows,
+    '-'.repeat(head.length),
+    `${r.dispatches} dispatches in ${r.submits} submits; wall ${r.wallMs.toFixed(1)} ms, ${device}`,
+  ].join('\n');
 }

@@ -136,7 +136,10 @@ export class Tensor {
     const next = value.storageFor('assign');
     const prev = this.storageFor('assign');
     if (value.backend !== this.backend || value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
-      throw new WebgradError('assign', `value of shape [${value.shape.join(', ')}] on ${value.backend.name} does not match [${this.shape.join(', ')}] on ${this.backend.name}`);
+      throw new WebgradError(
+        'assign',
+        `value of shape [${value.shape.join(', ')}] on ${value.backend.name} does not match [${this.shape.join(', ')}] on ${this.backend.name}`,
+      );
     }
     if (next === prev) return this;
     collector.unregister(this);

@@ -2,8 +2,29 @@
 // grad, hvp, hessian), Jacobians in both modes, their agreement in every nesting order, and bad input.
 import { describe, expect, it } from 'vitest';
 import {
-  backward, dual, dualLevel, grad, hessian, hvp, init, jacfwd, jacobian, jacobianMode, jacrev, jvp, matmul, memory, randn, sum, tensor, Tensor,
-  tidy, toBackend, unpackDual, vjp, WebgradError,
+  backward,
+  dual,
+  dualLevel,
+  grad,
+  hessian,
+  hvp,
+  init,
+  jacfwd,
+  jacobian,
+  jacobianMode,
+  jacrev,
+  jvp,
+  matmul,
+  memory,
+  randn,
+  sum,
+  tensor,
+  Tensor,
+  tidy,
+  toBackend,
+  unpackDual,
+  vjp,
+  WebgradError,
 } from '../src/index';
 import { getWebGPUBackend } from '../src/diagnostics';
 import { cpu64Backend, cpuBackend } from '../src/backend/cpu';
@@ -60,8 +81,15 @@ forEachBackend((backend) => {
     });
 
     it('jvp through matmul, reductions, shape ops and broadcasting matches the analytic J·v', async () => {
-      const a = [[1, 2, 0], [0, -1, 3]];
-      const f = (x: Tensor): Tensor => matmul(tensor(a), x.reshape([3, 1])).square().sum(0).add(x.max().mul(2));
+      const a = [
+        [1, 2, 0],
+        [0, -1, 3],
+      ];
+      const f = (x: Tensor): Tensor =>
+        matmul(tensor(a), x.reshape([3, 1]))
+          .square()
+          .sum(0)
+          .add(x.max().mul(2));
       const x = tensor([0.5, -1, 2]);
       const v = tensor([1, 2, -1]);
       const [y, t] = jvp(f, [x], [v]) as [Tensor, Tensor];
@@ -74,14 +102,17 @@ forEachBackend((backend) => {
     });
 
     it('jvp of a multi-output function returns matching arrays (zeros where an output ignores the inputs)', async () => {
-      const [ys, ts] = jvp((x: Tensor, y: Tensor) => [x.mul(y), x.add(1), tensor([7])], [tensor(2), tensor(3)], [tensor(1), tensor(0)]) as [Tensor[], Tensor[]];
+      const [ys, ts] = jvp((x: Tensor, y: Tensor) => [x.mul(y), x.add(1), tensor([7])], [tensor(2), tensor(3)], [tensor(1), tensor(0)]) as [
+        Tensor[],
+        Tensor[],
+      ];
       expect(await Promise.all(ys.map((t) => t.item()))).toEqual([6, 3, 7]);
       expect(await Promise.all(ts.map((t) => t.item()))).toEqual([3, 1, 0]);
     });
   });
 
   describe('higher order', () => {
-    it("grad composes: grad(x => grad(f)(x)[0]) is f″ (f = x·sin x: f″(1) = 2 cos 1 − sin 1)", async () => {
+    it('grad composes: grad(x => grad(f)(x)[0]) is f″ (f = x·sin x: f″(1) = 2 cos 1 − sin 1)', async () => {
       const f = (x: Tensor): Tensor => x.mul(x.sin());
       const d2 = grad((x: Tensor) => grad(f)(x)[0])(tensor(1));
       expect(await d2[0].item()).toBeCloseTo(2 * Math.cos(1) - Math.sin(1), 6);
@@ -143,7 +174,11 @@ forEachBackend((backend) => {
     it('hessian of a small MLP loss matches the float64 values', async () => {
       const { W1, b1, w2, x } = fixtures.mlp;
       const loss = (z: Tensor): Tensor => {
-        const s = matmul(tensor(W1, { shape: [6, 4] }), z).add(tensor(b1)).tanh().mul(tensor(w2)).sum();
+        const s = matmul(tensor(W1, { shape: [6, 4] }), z)
+          .add(tensor(b1))
+          .tanh()
+          .mul(tensor(w2))
+          .sum();
         return s.add(s.square().mul(0.5));
       };
       const h = hessian(loss)(tensor(x)) as Tensor;
@@ -171,8 +206,14 @@ forEachBackend((backend) => {
   });
 
   describe('Jacobians', () => {
-    const W = [[1, -2, 0.5], [0.3, 0.2, -1]];
-    const f = (x: Tensor): Tensor => matmul(tensor(W), x.reshape([3, 1])).reshape([2]).tanh();
+    const W = [
+      [1, -2, 0.5],
+      [0.3, 0.2, -1],
+    ];
+    const f = (x: Tensor): Tensor =>
+      matmul(tensor(W), x.reshape([3, 1]))
+        .reshape([2])
+        .tanh();
 
     it('jacfwd, jacrev and jacobian agree with the analytic Jacobian, shaped [...out, ...in]', async () => {
       const x = tensor([0.2, -0.4, 0.9]);
@@ -183,7 +224,12 @@ forEachBackend((backend) => {
         expect(j.shape).toEqual([2, 3]);
         expectClose(await values(j), want, 1e-6, 1e-5);
       }
-      const j2 = jacrev((m: Tensor) => m.square(), { argnums: 0 })(tensor([[1, 2], [3, 4]])) as Tensor;
+      const j2 = jacrev((m: Tensor) => m.square(), { argnums: 0 })(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ) as Tensor;
       expect(j2.shape).toEqual([2, 2, 2, 2]);
     });
 

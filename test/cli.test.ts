@@ -17,7 +17,21 @@ describe('webgrad hamiltonian', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0]);
-    expect(Object.keys(out)).toEqual(['kappa', 'L', 'nx', 'backend', 'adapter', 'method', 'E0', 'gap', 'dE0_dkappa', 'dgap_dkappa', 'd2E0_dkappa2', 'd2gap_dkappa2', 'ms']);
+    expect(Object.keys(out)).toEqual([
+      'kappa',
+      'L',
+      'nx',
+      'backend',
+      'adapter',
+      'method',
+      'E0',
+      'gap',
+      'dE0_dkappa',
+      'dgap_dkappa',
+      'd2E0_dkappa2',
+      'd2gap_dkappa2',
+      'ms',
+    ]);
     expect(out).toMatchObject({ kappa: 1, L: 10, nx: 500, backend: 'cpu', method: 'tridiagonal' });
     expect(out.adapter).toMatch(/CPU/);
     // Float64 reference values (issue 4); relative error where the value exceeds 1.
@@ -63,7 +77,9 @@ describe('webgrad hamiltonian', () => {
     const kappas = Array.from({ length: 12 }, (_, i) => (i - 3) / 2);
     const run = (method: string) =>
       webgrad('hamiltonian', '--json', '--backend', 'cpu', '--nx', '64', '--method', method, '--kappas', kappas.join(','))
-        .stdout.trim().split('\n').map((l) => JSON.parse(l));
+        .stdout.trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     const [tri, dense] = [run('tridiagonal'), run('jacobi')];
     expect(tri.map((o) => o.kappa)).toEqual(kappas);
     expect(dense.every((o) => o.method === 'jacobi')).toBe(true);
@@ -116,12 +132,34 @@ describe('parseArgs', () => {
   it('reads flags with separate or = values, negative numbers, and the default sweep', () => {
     expect(parseArgs(['hamiltonian'])).toEqual({
       command: 'hamiltonian',
-      args: { kappas: [0, 0.5, 1, 2, 3, 5], L: 10, nx: 500, backend: 'auto', fdStep: 1e-3, json: false, progress: true, method: 'tridiagonal', compare: true, profile: false },
+      args: {
+        kappas: [0, 0.5, 1, 2, 3, 5],
+        L: 10,
+        nx: 500,
+        backend: 'auto',
+        fdStep: 1e-3,
+        json: false,
+        progress: true,
+        method: 'tridiagonal',
+        compare: true,
+        profile: false,
+      },
     });
     const c = parseArgs(['hamiltonian', '--kappa', '-1.5', '--kappa=2', '--L=12', '--nx', '64', '--backend=webgpu', '--json', '--no-progress']);
     expect(c).toEqual({
       command: 'hamiltonian',
-      args: { kappas: [-1.5, 2], L: 12, nx: 64, backend: 'webgpu', fdStep: 1e-3, json: true, progress: false, method: 'tridiagonal', compare: true, profile: false },
+      args: {
+        kappas: [-1.5, 2],
+        L: 12,
+        nx: 64,
+        backend: 'webgpu',
+        fdStep: 1e-3,
+        json: true,
+        progress: false,
+        method: 'tridiagonal',
+        compare: true,
+        profile: false,
+      },
     });
     expect(parseArgs(['hamiltonian', '--kappas', '0,0.25,4'])).toMatchObject({ args: { kappas: [0, 0.25, 4] } });
     expect(parseArgs(['hamiltonian', '-h'])).toEqual({ command: 'help' });

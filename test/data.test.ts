@@ -43,7 +43,10 @@ forEachBackend(() => {
   describe('DataLoader', () => {
     it('visits every sample once per epoch, in a seeded order that changes each epoch', async () => {
       const n = 10;
-      const x = tensor(Float32Array.from({ length: 2 * n }, (_, i) => i), { shape: [n, 2] });
+      const x = tensor(
+        Float32Array.from({ length: 2 * n }, (_, i) => i),
+        { shape: [n, 2] },
+      );
       const y = tensor(Float32Array.from({ length: n }, (_, i) => i));
       const loader = new data.DataLoader(x, y, { batchSize: 4, seed: 1 });
       expect(loader.length).toBe(3);
@@ -68,8 +71,14 @@ forEachBackend(() => {
       const ordered = new data.DataLoader(x, y, { batchSize: 3, shuffle: false, dropLast: true });
       const batches: number[][] = [];
       for (const [, yb] of ordered.epoch()) batches.push(await values(yb));
-      expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
-      expect(() => new data.DataLoader(x, tensor([1, 2]), { batchSize: 2 })).toThrow(/data\.DataLoader: features \[10, 2\] and labels \[2\] must have the same first dim/);
+      expect(batches).toEqual([
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+      ]);
+      expect(() => new data.DataLoader(x, tensor([1, 2]), { batchSize: 2 })).toThrow(
+        /data\.DataLoader: features \[10, 2\] and labels \[2\] must have the same first dim/,
+      );
       expect(() => new data.DataLoader(x, y, { batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
     });
   });

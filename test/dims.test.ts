@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { argmax, argmin, logSoftmax, logsumexp, max, mean, min, norm, softmax, sum, tensor, Tensor } from '../src/index';
 import { expectClose, forEachBackend, values } from './setup/backends';
 
-const Y = [[1, 2], [3, 4], [5, 7]]; // 3×2
+const Y = [
+  [1, 2],
+  [3, 4],
+  [5, 7],
+]; // 3×2
 
 forEachBackend(() => {
   describe('dims like PyTorch', () => {
@@ -28,8 +32,18 @@ forEachBackend(() => {
       expectClose(await values(y.max(-1)), [2, 4, 7]);
       expectClose(await values(min(y, 0, true)), [1, 2]);
       expect(min(y, 0, true).shape).toEqual([1, 2]);
-      expectClose(await values(logsumexp(y, 1)), Y.map((r) => Math.log(Math.exp(r[0]) + Math.exp(r[1]))), 1e-5, 1e-6);
-      expectClose(await values(norm(y, [1])), Y.map((r) => Math.hypot(r[0], r[1])), 1e-5, 1e-6);
+      expectClose(
+        await values(logsumexp(y, 1)),
+        Y.map((r) => Math.log(Math.exp(r[0]) + Math.exp(r[1]))),
+        1e-5,
+        1e-6,
+      );
+      expectClose(
+        await values(norm(y, [1])),
+        Y.map((r) => Math.hypot(r[0], r[1])),
+        1e-5,
+        1e-6,
+      );
       expectClose(await values(max(y, { dim: [0, 1] })), [7]);
     });
 
@@ -58,7 +72,10 @@ forEachBackend(() => {
 
     it('gradients follow the dims', async () => {
       const y = tensor(Y, { requiresGrad: true });
-      y.sum(1).mul(tensor([1, 2, 3])).sum().backward();
+      y.sum(1)
+        .mul(tensor([1, 2, 3]))
+        .sum()
+        .backward();
       expectClose(await values(y.grad as Tensor), [1, 1, 2, 2, 3, 3]);
     });
   });

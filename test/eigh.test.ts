@@ -4,7 +4,15 @@ import { getWebGPUBackend } from '../src/diagnostics';
 import { eighReference } from '../src/linalg/eighReference';
 import { resetDegenerateWarning } from '../src/ops/eigh/degenerate';
 import { blockRuns, forceJacobiLaunch, JACOBI_LAUNCH, JACOBI_TOL, jacobiStats, paddedSize, rankKernel } from '../src/ops/eigh/jacobi';
-import { encodeBackTransform, encodePlan, encodeTridiagonal, forceTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, tridiagonalWorkspace } from '../src/ops/eigh/gpuTridiagonalize';
+import {
+  encodeBackTransform,
+  encodePlan,
+  encodeTridiagonal,
+  forceTridiagonal,
+  ON_OFFSET,
+  TRIDIAGONAL_LAUNCH,
+  tridiagonalWorkspace,
+} from '../src/ops/eigh/gpuTridiagonalize';
 import { expectClose, forEachBackend } from './setup/backends';
 import { mulberry32 as rng } from '../src/ops/creation';
 import { decompositionErrors, randomSymmetric as randomSymmetric64, withSpectrum } from './setup/eigen';
@@ -31,7 +39,7 @@ function checkDecomposition(a: Float32Array, n: number, w: ArrayLike<number>, v:
   for (let k = 0; k < n; k++) {
     let gap = Infinity;
     for (let j = 0; j < n; j++) if (j !== k) gap = Math.min(gap, Math.abs(ref.values[j] - ref.values[k]));
-    const tol = (backend === 'cpu' ? 8 : 128) * eps * norm * Math.sqrt(n) / Math.min(gap, norm) + 1e-6;
+    const tol = ((backend === 'cpu' ? 8 : 128) * eps * norm * Math.sqrt(n)) / Math.min(gap, norm) + 1e-6;
     let dotRef = 0;
     for (let i = 0; i < n; i++) dotRef += v[i * n + k] * ref.vectors[i * n + k];
     const s = dotRef < 0 ? -1 : 1;
@@ -73,8 +81,18 @@ function minGap(a: ArrayLike<number>, n: number): number {
 
 /** The clustered (two 30-fold eigenvalues) and graded (1e-6 … 1e6) n×n matrices of the spectrum tests. */
 function clusteredAndGraded(n: number): Float32Array[] {
-  const clustered = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)), 11));
-  const graded = Float32Array.from(withSpectrum(Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))), 12));
+  const clustered = Float32Array.from(
+    withSpectrum(
+      Array.from({ length: n }, (_, k) => (k < n / 2 ? 1 : 2)),
+      11,
+    ),
+  );
+  const graded = Float32Array.from(
+    withSpectrum(
+      Array.from({ length: n }, (_, k) => 10 ** (-6 + (12 * k) / (n - 1))),
+      12,
+    ),
+  );
   return [clustered, graded];
 }
 
@@ -171,15 +189,31 @@ forEachBackend((backend) => {
   });
 
   it('diagonal, zero and 2×2 closed-form cases', async () => {
-    const [w0, v0] = eigh(tensor([[3, 0, 0], [0, -1, 0], [0, 0, 2]]));
+    const [w0, v0] = eigh(
+      tensor([
+        [3, 0, 0],
+        [0, -1, 0],
+        [0, 0, 2],
+      ]),
+    );
     expect(Array.from(await w0.data())).toEqual([-1, 2, 3]);
     expect(Array.from(await v0.data())).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
-    const [wz, vz] = eigh(tensor([[0, 0], [0, 0]]));
+    const [wz, vz] = eigh(
+      tensor([
+        [0, 0],
+        [0, 0],
+      ]),
+    );
     expect(Array.from(await wz.data())).toEqual([0, 0]);
     expect(Array.from(await vz.data())).toEqual([1, 0, 0, 1]);
     // [[2, 1], [1, 2]]: eigenvalues 1 and 3, eigenvectors (1, −1)/√2 → sign-fixed (−1, 1)/√2? the first
     // largest-magnitude component is positive: (1, −1)/√2 and (1, 1)/√2.
-    const [w2, v2] = eigh(tensor([[2, 1], [1, 2]]));
+    const [w2, v2] = eigh(
+      tensor([
+        [2, 1],
+        [1, 2],
+      ]),
+    );
     expectClose(await w2.data(), [1, 3], 1e-6, 1e-6);
     const h = Math.SQRT1_2;
     expectClose(await v2.data(), [h, h, -h, h], 1e-6, 1e-6);
@@ -204,26 +238,40 @@ forEachBackend((backend) => {
       // Sign-invariant: sum(V ∘ V ∘ C) (C made inside f, so gradcheck can re-run f on the reference).
       const f = (x: Tensor): Tensor => {
         const [, v] = eigh(x);
-        return v.mul(v).mul(tensor(c, { shape: [n, n] })).sum();
+        return v
+          .mul(v)
+          .mul(tensor(c, { shape: [n, n] }))
+          .sum();
       };
       await gradcheck(f, [tensor(a, { shape: [n, n] })], { atol: 5e-4, rtol: 5e-3 });
       // V itself (the sign rule is locally constant) and both outputs together.
       await gradcheck((x: Tensor) => eigh(x)[1], [tensor(a, { shape: [n, n] })], { atol: 5e-4, rtol: 5e-3 });
-      await gradcheck((x: Tensor) => {
-        const [w, v] = eigh(x);
-        return v.mul(w.reshape([1, n])).sum({ axis: 0 });
-      }, [tensor(a, { shape: [n, n] })], { atol: 5e-4, rtol: 5e-3 });
+      await gradcheck(
+        (x: Tensor) => {
+          const [w, v] = eigh(x);
+          return v.mul(w.reshape([1, n])).sum({ axis: 0 });
+        },
+        [tensor(a, { shape: [n, n] })],
+        { atol: 5e-4, rtol: 5e-3 },
+      );
     }
   });
 
   it('batched gradients and a symmetric gradient for an asymmetric input', async () => {
     const n = 4;
     const r = rng(9);
-    const a = tensor(Float32Array.from({ length: 2 * n * n }, () => 2 * r() - 1), { shape: [2, n, n] });
-    await gradcheck((x: Tensor) => {
-      const [w, v] = eigh(x);
-      return v.mul(v).sum({ axis: 1 }).mul(w).add(w.square());
-    }, [a], { atol: 5e-4, rtol: 5e-3 });
+    const a = tensor(
+      Float32Array.from({ length: 2 * n * n }, () => 2 * r() - 1),
+      { shape: [2, n, n] },
+    );
+    await gradcheck(
+      (x: Tensor) => {
+        const [w, v] = eigh(x);
+        return v.mul(v).sum({ axis: 1 }).mul(w).add(w.square());
+      },
+      [a],
+      { atol: 5e-4, rtol: 5e-3 },
+    );
     const x = a.detach().requiresGrad_();
     eigvalsh(x).square().sum().backward();
     const g = await x.grad!.data();
@@ -249,7 +297,15 @@ forEachBackend((backend) => {
     for (let rep = 0; rep < 2; rep++) {
       const y = tensor(a, { shape: [3, 3], requiresGrad: true });
       const [, v] = eigh(y);
-      v.mul(tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])).sum().backward();
+      v.mul(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ]),
+      )
+        .sum()
+        .backward();
       const g = await y.grad!.data();
       expect(g.every(Number.isFinite)).toBe(true);
     }
@@ -260,19 +316,41 @@ forEachBackend((backend) => {
   it('bad input: rank < 2, non-square, NaN/Inf', async () => {
     expect(() => eigh(tensor([1, 2, 3]))).toThrow(WebgradError);
     expect(() => eigh(tensor([1, 2, 3]))).toThrow(/eigh.*rank >= 2.*\[3\]/);
-    expect(() => eigh(tensor([[1, 2, 3], [4, 5, 6]]))).toThrow(/eigh.*square.*\[2, 3\]/);
+    expect(() =>
+      eigh(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ),
+    ).toThrow(/eigh.*square.*\[2, 3\]/);
     expect(() => eigvalsh(tensor(5))).toThrow(/eigvalsh.*\[\]/);
-    const bad = tensor([[1, NaN], [NaN, 2]]);
+    const bad = tensor([
+      [1, NaN],
+      [NaN, 2],
+    ]);
     if (backend === 'cpu') {
       expect(() => eigh(bad)).toThrow(/eigh.*NaN or Inf/);
-      expect(() => eigvalsh(tensor([[1, 0], [0, Infinity]]))).toThrow(/eigh.*NaN or Inf/);
+      expect(() =>
+        eigvalsh(
+          tensor([
+            [1, 0],
+            [0, Infinity],
+          ]),
+        ),
+      ).toThrow(/eigh.*NaN or Inf/);
     } else {
       // The GPU finds out while solving: the next readback throws.
       const [w] = eigh(bad);
       await expect(w.data()).rejects.toThrow(/eigh.*NaN or Inf/);
       // The error is reported once; later reads work again.
       expect(Array.from(await tensor([1, 2]).data())).toEqual([1, 2]);
-      const [wi] = eigh(tensor([[1, 0], [0, Infinity]]));
+      const [wi] = eigh(
+        tensor([
+          [1, 0],
+          [0, Infinity],
+        ]),
+      );
       const other = tensor([3]);
       await expect(other.data()).rejects.toThrow(/eigh.*NaN or Inf/);
       wi.dispose();
@@ -295,11 +373,12 @@ forEachBackend((backend) => {
       expectClose(w, ref, 5e-5, 2e-6);
     });
 
-    it('WebGPU: the other adapter kind\'s launch shapes (GPU ones on a CPU driver) give the same decompositions', async () => {
+    it("WebGPU: the other adapter kind's launch shapes (GPU ones on a CPU driver) give the same decompositions", async () => {
       const gpu = getWebGPUBackend()!;
       forceJacobiLaunch(gpu.cpuDriver ? JACOBI_LAUNCH.gpu : JACOBI_LAUNCH.cpu);
       try {
-        for (const n of [7, 64, 100, 136]) { // 136: with the tridiagonal reduction
+        for (const n of [7, 64, 100, 136]) {
+          // 136: with the tridiagonal reduction
           const a = randomSymmetric(n, 700 + n);
           const [w, v] = eigh(tensor(a, { shape: [n, n] }));
           checkDecomposition(a, n, await w.data(), await v.data(), backend);
@@ -313,7 +392,8 @@ forEachBackend((backend) => {
 
     it('WebGPU: eigh returns at once and reads back at most one convergence flag per chunk of steps', async () => {
       const gpu = getWebGPUBackend()!;
-      for (const n of [16, 136]) { // 136: with the tridiagonal reduction, decided from one more readback
+      for (const n of [16, 136]) {
+        // 136: with the tridiagonal reduction, decided from one more readback
         const a = tensor(randomSymmetric(n, 5), { shape: [n, n] });
         await a.data();
         const [w, v] = eigh(a);
@@ -331,7 +411,15 @@ forEachBackend((backend) => {
       const eps = 1.2e-7;
       // 130 has nine panels of 16 columns, the last one short; 3 has one column to reduce. Both adapter
       // kinds' launch shapes.
-      for (const [n, launch] of [[3, 'cpu'], [7, 'gpu'], [16, 'cpu'], [33, 'gpu'], [50, 'cpu'], [130, 'cpu'], [130, 'gpu']] as const) {
+      for (const [n, launch] of [
+        [3, 'cpu'],
+        [7, 'gpu'],
+        [16, 'cpu'],
+        [33, 'gpu'],
+        [50, 'cpu'],
+        [130, 'cpu'],
+        [130, 'gpu'],
+      ] as const) {
         const a = randomSymmetric(n, 900 + n);
         const { m, padded, t, q } = await reduceOnGpu(a, n, launch);
         // T: the lower triangle holds only the diagonal and subdiagonal.
@@ -342,23 +430,25 @@ forEachBackend((backend) => {
         for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) norm = Math.max(norm, Math.abs(A64(i, k)));
         // QᵀAQ − T and QᵀQ − I in float64.
         const aq = new Float64Array(m * m);
-        for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) {
-          let s = 0;
-          for (let l = 0; l < m; l++) s += A64(i, l) * q[l * m + k];
-          aq[i * m + k] = s;
-        }
+        for (let i = 0; i < m; i++)
+          for (let k = 0; k < m; k++) {
+            let s = 0;
+            for (let l = 0; l < m; l++) s += A64(i, l) * q[l * m + k];
+            aq[i * m + k] = s;
+          }
         let resid = 0;
         let orth = 0;
-        for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) {
-          let s = 0;
-          let o = 0;
-          for (let l = 0; l < m; l++) {
-            s += q[l * m + i] * aq[l * m + k];
-            o += q[l * m + i] * q[l * m + k];
+        for (let i = 0; i < m; i++)
+          for (let k = 0; k < m; k++) {
+            let s = 0;
+            let o = 0;
+            for (let l = 0; l < m; l++) {
+              s += q[l * m + i] * aq[l * m + k];
+              o += q[l * m + i] * q[l * m + k];
+            }
+            resid = Math.max(resid, Math.abs(s - T(i, k)));
+            orth = Math.max(orth, Math.abs(o - (i === k ? 1 : 0)));
           }
-          resid = Math.max(resid, Math.abs(s - T(i, k)));
-          orth = Math.max(orth, Math.abs(o - (i === k ? 1 : 0)));
-        }
         expect(resid, `‖QᵀAQ − T‖ of ${n}×${n}`).toBeLessThan(16 * eps * norm * Math.sqrt(n));
         expect(orth, `‖QᵀQ − I‖ of ${n}×${n}`).toBeLessThan(16 * eps * Math.sqrt(n));
         // The padding stays decoupled: Q is the identity there.
@@ -412,18 +502,29 @@ forEachBackend((backend) => {
         // The same vectors; the quotients vᵀHv summed from H's bands instead of a matrix product agree to rounding.
         expect(Array.from(await triV.data())).toEqual(Array.from(await plainV.data()));
         expectClose(await triW.data(), await plainW.data(), 1e-6, 1e-6);
-        const [bad] = eigh(tensor([[1, 2, NaN], [2, 1, 0], [NaN, 0, 3]]));
+        const [bad] = eigh(
+          tensor([
+            [1, 2, NaN],
+            [2, 1, 0],
+            [NaN, 0, 3],
+          ]),
+        );
         await expect(bad.data()).rejects.toThrow(/eigh.*NaN or Inf/);
       } finally {
         forceTridiagonal(null);
       }
     });
 
-    it('WebGPU: eigh.rank lists each group\'s 8 heaviest partners (ties by index) and sums its row', async () => {
+    it("WebGPU: eigh.rank lists each group's 8 heaviest partners (ties by index) and sums its row", async () => {
       const gpu = getWebGPUBackend()!;
       const NONE = 0xffffffff;
       for (const launch of [JACOBI_LAUNCH.cpu, JACOBI_LAUNCH.gpu]) {
-        for (const [m, byS] of [[16, true], [40, false], [40, true], [504, true]] as const) {
+        for (const [m, byS] of [
+          [16, true],
+          [40, false],
+          [40, true],
+          [504, true],
+        ] as const) {
           const K = m / 4;
           const r = rng(m + (byS ? 1 : 0));
           // (r, s) per group pair, symmetric; a few exact ties and r ≤ tol (key 0 by s); a NaN in the last row.
@@ -449,7 +550,11 @@ forEachBackend((backend) => {
             const others = [...Array(K).keys()].filter((j) => j !== i && !Number.isNaN(key(j)));
             const want = others.sort((x, y) => key(y) - key(x) || x - y).slice(0, 8);
             const hasNaN = [...Array(K).keys()].some((j) => Number.isNaN(w[(i * K + j) * 2]));
-            if (!hasNaN) expect(Array.from(got.subarray(i * 8, i * 8 + 8)), `row ${i} of K = ${K}, keys ${[...Array(K).keys()].map(key).join(",")}`).toEqual([...want, ...Array(8 - want.length).fill(NONE)]);
+            if (!hasNaN)
+              expect(Array.from(got.subarray(i * 8, i * 8 + 8)), `row ${i} of K = ${K}, keys ${[...Array(K).keys()].map(key).join(',')}`).toEqual([
+                ...want,
+                ...Array(8 - want.length).fill(NONE),
+              ]);
             const row = [...Array(K).keys()].map((j) => [w[(i * K + j) * 2], w[(i * K + j) * 2 + 1]]);
             expectClose([sums[i * 4]], [row.reduce((t, [, ss]) => t + ss, 0)], 1e-5, 1e-6);
             expect(sums[i * 4 + 2]).toBe(hasNaN ? 1 : 0);

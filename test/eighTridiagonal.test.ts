@@ -29,7 +29,11 @@ function wilkinsonCase(n: number): Case {
 }
 /** Two groups of equal diagonals joined by tiny off-diagonals: eigenvalues clustered within ~1e-7. */
 function clusteredCase(n: number): Case {
-  return { name: `clustered n=${n}`, d: Array.from({ length: n }, (_, i) => (i < n / 2 ? 1 : 2)), e: Array.from({ length: n - 1 }, (_, i) => (i % 3 === 0 ? 1e-7 : 1e-4)) };
+  return {
+    name: `clustered n=${n}`,
+    d: Array.from({ length: n }, (_, i) => (i < n / 2 ? 1 : 2)),
+    e: Array.from({ length: n - 1 }, (_, i) => (i % 3 === 0 ? 1e-7 : 1e-4)),
+  };
 }
 
 /** Ascending eigenvalues of (d, e) in float64 (QL), after rounding the entries to float32 as the tensors do. */
@@ -108,8 +112,14 @@ forEachBackend((backend) => {
   it('batched [3, 2, n] with select equals the per-matrix results', async () => {
     const n = 30;
     const cases = Array.from({ length: 6 }, (_, b) => randomCase(n, 100 + b));
-    const d = fromArray(cases.flatMap((c) => c.d), [3, 2, n]);
-    const e = fromArray(cases.flatMap((c) => c.e), [3, 2, n - 1]);
+    const d = fromArray(
+      cases.flatMap((c) => c.d),
+      [3, 2, n],
+    );
+    const e = fromArray(
+      cases.flatMap((c) => c.e),
+      [3, 2, n - 1],
+    );
     const [w, v] = eighTridiagonal(d, e, { select: [2, 7] });
     expect(w.shape).toEqual([3, 2, 5]);
     expect(v.shape).toEqual([3, 2, n, 5]);

@@ -21,7 +21,10 @@ function centralDifference(f: (...xs: Tensor[]) => Tensor, xs: number[][], shape
   const at = (sign: number): Float64Array =>
     noGrad(() =>
       withBackend(cpu64Backend, () => {
-        const ts = xs.map((x, i) => new Tensor(cpu64Backend.upload(Float64Array.from(x, (v, j) => v + sign * h * tangents[i][j]) as unknown as Float32Array), shapes[i]));
+        const ts = xs.map(
+          (x, i) =>
+            new Tensor(cpu64Backend.upload(Float64Array.from(x, (v, j) => v + sign * h * tangents[i][j]) as unknown as Float32Array), shapes[i]),
+        );
         const y = f(...ts);
         return Float64Array.from(y.storageFor('test').payload as Float64Array);
       }),
@@ -40,8 +43,16 @@ forEachBackend(() => {
   it('eigenvalue VJP: ∂λ/∂d = v², ∂λ/∂e = 2 v_i v_(i+1) (batched, selected)', async () => {
     const d2 = [...d, ...random(n, 3, 1)];
     const e2 = [...e, ...random(n - 1, 4, 1)];
-    await gradcheck((dd: Tensor, ee: Tensor) => eighTridiagonal(dd, ee, { select: [1, 5] })[0], [fromArray(d2, [2, n]), fromArray(e2, [2, n - 1])], tol);
-    await gradcheck((dd: Tensor, ee: Tensor) => eighTridiagonal(dd, ee, { select: [0, 2], vectors: false }), [fromArray(d, [n]), fromArray(e, [n - 1])], tol);
+    await gradcheck(
+      (dd: Tensor, ee: Tensor) => eighTridiagonal(dd, ee, { select: [1, 5] })[0],
+      [fromArray(d2, [2, n]), fromArray(e2, [2, n - 1])],
+      tol,
+    );
+    await gradcheck(
+      (dd: Tensor, ee: Tensor) => eighTridiagonal(dd, ee, { select: [0, 2], vectors: false }),
+      [fromArray(d, [n]), fromArray(e, [n - 1])],
+      tol,
+    );
   });
 
   it('eigenvector VJP through one tridiagonal solve per pair (no other eigenpairs)', async () => {
@@ -62,7 +73,11 @@ forEachBackend(() => {
   it('tridiagonalSolve VJP in all four inputs', async () => {
     const s = [0.3, -1.7];
     const b = random(2 * n, 5);
-    await gradcheck((dd: Tensor, ee: Tensor, ss: Tensor, bb: Tensor) => tridiagonalSolve(dd, ee, ss, bb), [fromArray(d, [n]), fromArray(e, [n - 1]), fromArray(s, [2]), fromArray(b, [n, 2])], tol);
+    await gradcheck(
+      (dd: Tensor, ee: Tensor, ss: Tensor, bb: Tensor) => tridiagonalSolve(dd, ee, ss, bb),
+      [fromArray(d, [n]), fromArray(e, [n - 1]), fromArray(s, [2]), fromArray(b, [n, 2])],
+      tol,
+    );
   });
 
   it('JVP rules against central differences', async () => {
@@ -81,8 +96,17 @@ forEachBackend(() => {
     const tangents = [random(n, 8), random(n - 1, 9), random(2, 10), random(2 * n, 11)];
     const ins = [D, E, fromArray(s, [2]), fromArray(b, [n, 2])];
     const x = tridiagonalSolve(ins[0], ins[1], ins[2], ins[3]);
-    const [dx] = tridiagonalSolveJvp(ins, [x], tangents.map((t, i) => fromArray(t, ins[i].shape)));
-    const fdX = centralDifference(tridiagonalSolve, [d, e, s, b], ins.map((t) => [...t.shape]), tangents);
+    const [dx] = tridiagonalSolveJvp(
+      ins,
+      [x],
+      tangents.map((t, i) => fromArray(t, ins[i].shape)),
+    );
+    const fdX = centralDifference(
+      tridiagonalSolve,
+      [d, e, s, b],
+      ins.map((t) => [...t.shape]),
+      tangents,
+    );
     expectClose(await dx.data(), fdX, 1e-3, 1e-3);
   });
 

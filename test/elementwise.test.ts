@@ -17,11 +17,25 @@ forEachBackend(() => {
     for (const name of Object.keys(UNARY) as (keyof typeof UNARY)[]) {
       const data = positiveOnly.has(name) ? xs : signed;
       // Scalar parameters: the exponent, the clamp bounds, or the JS number of a tensor-with-number op.
-      const p: [number, number] = name === 'powScalar' ? [3, 0] : name === 'clamp' ? [-0.5, 1.5] : name === 'rpowScalar' ? [1.7, 0] : name.endsWith('Scalar') ? [0.35, 0] : [0, 0];
+      const p: [number, number] =
+        name === 'powScalar'
+          ? [3, 0]
+          : name === 'clamp'
+            ? [-0.5, 1.5]
+            : name === 'rpowScalar'
+              ? [1.7, 0]
+              : name.endsWith('Scalar')
+                ? [0.35, 0]
+                : [0, 0];
       it(`${name}: forward matches the reference`, async () => {
         const y = unary(name, tensor(data, { shape: [2, 3] }), ...p);
         expect(y.shape).toEqual([2, 3]);
-        expectClose(await values(y), reference((x) => UNARY[name].cpu(x, ...p), data), 1e-6, 2e-6);
+        expectClose(
+          await values(y),
+          reference((x) => UNARY[name].cpu(x, ...p), data),
+          1e-6,
+          2e-6,
+        );
       });
       it(`${name}: gradient matches finite differences`, async () => {
         const report = await gradcheck((x) => unary(name, x, ...p), [tensor(data, { shape: [2, 3] })], { atol: 1e-4, rtol: 1e-4 });
@@ -54,7 +68,10 @@ forEachBackend(() => {
     const b = tensor([[10], [20]], { requiresGrad: true });
     const y = a.mul(b);
     expect(y.shape).toEqual([2, 3]);
-    expect(await y.array()).toEqual([[10, 20, 30], [20, 40, 60]]);
+    expect(await y.array()).toEqual([
+      [10, 20, 30],
+      [20, 40, 60],
+    ]);
     y.sum().backward();
     expect(a.grad!.shape).toEqual([3]);
     expect(await values(a.grad!)).toEqual([30, 30, 30]);

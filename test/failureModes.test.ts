@@ -36,11 +36,16 @@ forEachBackend((backend) => {
       expect(gpu.maxBufferBytes).toBe(Math.min(maxBufferSize, maxStorageBufferBindingSize));
       expect(gpu.maxBufferBytes).toBeLessThan(6.4e9); // SwiftShader: 1 GiB; GPUs: at most 4 GiB or so
       expect(() => zeros([40000, 40000])).toThrow(
-        new RegExp(`^webgrad\\.zeros: a tensor of 1600000000 elements needs 6400000000 bytes \\(5\\.96 GiB\\), ` +
-  `more than this adapter's largest storage buffer: ${gpu.maxBufferBytes} bytes`),
+        new RegExp(
+          `^webgrad\\.zeros: a tensor of 1600000000 elements needs 6400000000 bytes \\(5\\.96 GiB\\), ` +
+            `more than this adapter's largest storage buffer: ${gpu.maxBufferBytes} bytes`,
+        ),
       );
       expect(() => tensor(new Float32Array(gpu.maxBufferBytes / 4 + 1))).toThrow(/^webgrad\.tensor: .* needs \d+ bytes/);
-      const x = tensor([[1, 2], [3, 4]]);
+      const x = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
       expect(await values(x.matmul(x))).toEqual([7, 10, 15, 22]);
     });
 
@@ -84,7 +89,10 @@ describe.skipIf(!webgpuInfo.available)('device loss', () => {
     const fresh = getWebGPUBackend()!;
     expect(fresh).not.toBe(lostOne);
     expect(fresh.lost).toBeNull();
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(await values(x.matmul(x).sum())).toEqual([54]);
     // Tensors of the lost device stay unusable, with the same message.
     expect(() => a.add(1)).toThrow(/device was lost/);
@@ -103,7 +111,11 @@ describe.skipIf(!/swiftshader/i.test(webgpuInfo.adapter))('the CLI on SwiftShade
   it('prints no Dawn or Vulkan noise on stderr (XDG_RUNTIME_DIR unset, as in a plain shell)', () => {
     const env = { ...process.env };
     for (const k of ['XDG_RUNTIME_DIR', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES', 'VK_LOADER_DRIVERS_DISABLE']) delete env[k];
-    const r = spawnSync(process.execPath, ['bin/webgrad.js', 'hamiltonian', '--nx', '32', '--kappas', '0'], { encoding: 'utf8', env, timeout: 110_000 });
+    const r = spawnSync(process.execPath, ['bin/webgrad.js', 'hamiltonian', '--nx', '32', '--kappas', '0'], {
+      encoding: 'utf8',
+      env,
+      timeout: 110_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^backend: webgpu — SwiftShader/m);
     expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR|Vulkan|Warning/);

@@ -46,9 +46,14 @@ forEachBackend((backend) => {
       expect(h.dx).toBe(1);
       const xs = [-2, -1, 0, 1, 2];
       expectClose(await values(h.x), xs, 0, 0);
-      const v = xs.map((x) => 0.5 * x * x + kappa * Math.exp(-x * x / 2));
+      const v = xs.map((x) => 0.5 * x * x + kappa * Math.exp((-x * x) / 2));
       expectClose(await values(h.potential), v, 1e-6, 1e-6);
-      expectClose(await values(h.bump), xs.map((x) => Math.exp(-x * x / 2)), 1e-6, 1e-6);
+      expectClose(
+        await values(h.bump),
+        xs.map((x) => Math.exp((-x * x) / 2)),
+        1e-6,
+        1e-6,
+      );
       const want: number[] = [];
       for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) want.push(i === j ? 1 + v[i] : Math.abs(i - j) === 1 ? -0.5 : 0);
       const H = await values(h.H);
@@ -74,7 +79,9 @@ forEachBackend((backend) => {
       const kappa = tensor(1.5, { requiresGrad: true });
       const h = hamiltonian1d({ kappa, L: 6, nx: 4 });
       const w = Array.from({ length: 16 }, (_, i) => (i % 5) - 2 + 0.25 * i);
-      h.H.mul(tensor(w, { shape: [4, 4] })).sum().backward();
+      h.H.mul(tensor(w, { shape: [4, 4] }))
+        .sum()
+        .backward();
       const g = await values(h.bump);
       const want = [0, 1, 2, 3].reduce((acc, i) => acc + w[i * 5] * g[i], 0);
       expectClose([await kappa.grad!.item()], [want], 1e-5, 1e-5);
@@ -191,7 +198,12 @@ forEachBackend((backend) => {
         expectClose([rho.reduce((a, b) => a + b, 0) * r.dx], [1], 1e-5, 0);
       }
       // |ψ0(x)|² = e^{−x²}/√π; |ψ1(x)|² vanishes at x = 0 (odd state).
-      expectClose(r.densities[0], Array.from(r.x, (x) => Math.exp(-x * x) / Math.sqrt(Math.PI)), 2e-3, 0);
+      expectClose(
+        r.densities[0],
+        Array.from(r.x, (x) => Math.exp(-x * x) / Math.sqrt(Math.PI)),
+        2e-3,
+        0,
+      );
       const mid = r.x.reduce((best, x, i) => (Math.abs(x) < Math.abs(r.x[best]) ? i : best), 0);
       expect(r.densities[1][mid]).toBeLessThan(1e-3);
       await expect(lowestStates(0, 0, { nx: 20 })).rejects.toThrow(/lowestStates/);

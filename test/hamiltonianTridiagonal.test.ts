@@ -44,7 +44,11 @@ forEachBackend(() => {
   });
 
   it('every grid and κ of the table in one batched sweep per grid', async () => {
-    for (const [L, nx] of [[10, 500], [8, 300], [12, 2000]]) {
+    for (const [L, nx] of [
+      [10, 500],
+      [8, 300],
+      [12, 2000],
+    ]) {
       const table = rows.filter((r) => r.L === L && r.nx === nx);
       const r = await hamiltonianSweep({ kappas: table.map((t) => t.kappa), L, nx });
       table.forEach((row, b) => {

@@ -29,8 +29,15 @@ forEachBackend((backend) => {
     });
 
     it('slices inner and outer dims of a matrix', async () => {
-      expect(await slice(m34(), 1, 1, 3).array()).toEqual([[1, 2], [5, 6], [9, 10]]);
-      expect(await m34().slice(0, 0, 3, 2).array()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
+      expect(await slice(m34(), 1, 1, 3).array()).toEqual([
+        [1, 2],
+        [5, 6],
+        [9, 10],
+      ]);
+      expect(await m34().slice(0, 0, 3, 2).array()).toEqual([
+        [0, 1, 2, 3],
+        [8, 9, 10, 11],
+      ]);
       expect(await checked([m34()], (t) => t.slice(-1, 0, 4, 3))).toEqual([0, 3, 4, 7, 8, 11]);
       const big = arange(3 * 200).reshape([3, 200]);
       expect(await checked([big], (t) => t.slice(1, 7, 190, 4).slice(0, 1))).toEqual(
@@ -43,7 +50,10 @@ forEachBackend((backend) => {
       await ok((t) => t.slice(1, 1, 5, 2), [x]);
       await ok((t) => t.slice(0, -2).mul(t.slice(0, 0, 2)), [x]);
       const v = tensor([1, 2, 3, 4, 5], { requiresGrad: true });
-      v.slice(0, 1, 5, 2).mul(tensor([10, 20])).sum().backward();
+      v.slice(0, 1, 5, 2)
+        .mul(tensor([10, 20]))
+        .sum()
+        .backward();
       expect(await values(v.grad!)).toEqual([0, 10, 0, 20, 0]);
       const w = tensor([1, 2, 3], { requiresGrad: true });
       w.slice(0, 2, 1).sum().add(w.sum()).backward();
@@ -72,9 +82,21 @@ forEachBackend((backend) => {
 
     it('gradient lands on the selected slice only', async () => {
       await ok((t) => t.select(1, 2), [randn([2, 3, 4], { seed: 2 })]);
-      const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
-      x.select(0, -1).mul(tensor([5, 6])).sum().backward();
-      expect(await x.grad!.array()).toEqual([[0, 0], [5, 6]]);
+      const x = tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { requiresGrad: true },
+      );
+      x.select(0, -1)
+        .mul(tensor([5, 6]))
+        .sum()
+        .backward();
+      expect(await x.grad!.array()).toEqual([
+        [0, 0],
+        [5, 6],
+      ]);
     });
 
     it('rejects out-of-range indices', () => {
@@ -86,37 +108,104 @@ forEachBackend((backend) => {
 
   describe('gather and indexSelect', () => {
     it('indexSelect picks rows or columns in order, repeats allowed', async () => {
-      expect(await indexSelect(m34(), 0, [2, 0, 2]).array()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3], [8, 9, 10, 11]]);
-      expect(await m34().indexSelect(1, [3, 1]).array()).toEqual([[3, 1], [7, 5], [11, 9]]);
+      expect(await indexSelect(m34(), 0, [2, 0, 2]).array()).toEqual([
+        [8, 9, 10, 11],
+        [0, 1, 2, 3],
+        [8, 9, 10, 11],
+      ]);
+      expect(await m34().indexSelect(1, [3, 1]).array()).toEqual([
+        [3, 1],
+        [7, 5],
+        [11, 9],
+      ]);
       expect(await checked([m34(), tensor([0, 0, 2])], (t, i) => t.indexSelect(-1, i))).toEqual([0, 0, 2, 4, 4, 6, 8, 8, 10]);
       expect(m34().indexSelect(0, []).shape).toEqual([0, 4]);
       expect(await m34().indexSelect(1, 2).array()).toEqual([[2], [6], [10]]);
     });
 
     it('gather follows torch.gather, with an index smaller than x off dim', async () => {
-      expect(await gather(m34(), 1, [[0, 3], [2, 2], [1, 0]]).array()).toEqual([[0, 3], [6, 6], [9, 8]]);
-      expect(await m34().gather(0, [[2, 0, 1, 1]]).array()).toEqual([[8, 1, 6, 7]]);
-      const idx = tensor([[1, 1], [0, 2]]);
+      expect(
+        await gather(m34(), 1, [
+          [0, 3],
+          [2, 2],
+          [1, 0],
+        ]).array(),
+      ).toEqual([
+        [0, 3],
+        [6, 6],
+        [9, 8],
+      ]);
+      expect(
+        await m34()
+          .gather(0, [[2, 0, 1, 1]])
+          .array(),
+      ).toEqual([[8, 1, 6, 7]]);
+      const idx = tensor([
+        [1, 1],
+        [0, 2],
+      ]);
       expect(await checked([m34(), idx], (t, i) => t.gather(1, i))).toEqual([1, 1, 4, 6]);
       // Over several workgroups: out[i][j][k] = x[i][idx][k] on a [4, 50, 3] input.
       const x = arange(600).reshape([4, 50, 3]);
-      const index = Array.from({ length: 4 }, (_, i) => Array.from({ length: 40 }, (_, j) => Array.from({ length: 3 }, (_, k) => (7 * i + 3 * j + k) % 50)));
+      const index = Array.from({ length: 4 }, (_, i) =>
+        Array.from({ length: 40 }, (_, j) => Array.from({ length: 3 }, (_, k) => (7 * i + 3 * j + k) % 50)),
+      );
       const want = index.flatMap((rows, i) => rows.flatMap((r) => r.map((v, k) => i * 150 + v * 3 + k)));
       expect(await checked([x, tensor(index)], (t, ix) => t.gather(1, ix))).toEqual(want);
     });
 
     it('gradients accumulate over repeated indices', async () => {
       const x = tensor([1, 2, 3, 4], { requiresGrad: true });
-      x.indexSelect(0, [3, 0, 3, 3]).mul(tensor([1, 10, 100, 1000])).sum().backward();
+      x.indexSelect(0, [3, 0, 3, 3])
+        .mul(tensor([1, 10, 100, 1000]))
+        .sum()
+        .backward();
       expect(await values(x.grad!)).toEqual([10, 0, 0, 1101]);
-      const m = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
-      m.gather(1, [[2, 2], [0, 2]]).mul(tensor([[1, 2], [3, 4]])).sum().backward();
-      expect(await m.grad!.array()).toEqual([[0, 0, 3], [3, 0, 4]]);
+      const m = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { requiresGrad: true },
+      );
+      m.gather(1, [
+        [2, 2],
+        [0, 2],
+      ])
+        .mul(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        )
+        .sum()
+        .backward();
+      expect(await m.grad!.array()).toEqual([
+        [0, 0, 3],
+        [3, 0, 4],
+      ]);
       const r = randn([3, 4], { seed: 4 });
       await ok((t) => t.indexSelect(0, [2, 0, 2, 2]), [r]);
       await ok((t) => t.indexSelect(1, tensor([1, 1, 3])), [r]);
-      await ok((t) => t.gather(1, [[0, 0, 3], [2, 1, 2]]), [r]);
-      await ok((t) => t.gather(0, tensor([[2, 2, 0, 1], [2, 0, 0, 1]])), [r]);
+      await ok(
+        (t) =>
+          t.gather(1, [
+            [0, 0, 3],
+            [2, 1, 2],
+          ]),
+        [r],
+      );
+      await ok(
+        (t) =>
+          t.gather(
+            0,
+            tensor([
+              [2, 2, 0, 1],
+              [2, 0, 0, 1],
+            ]),
+          ),
+        [r],
+      );
     });
 
     it('rejects index arrays out of bounds or of the wrong shape', () => {
@@ -124,37 +213,60 @@ forEachBackend((backend) => {
       expect(() => m34().indexSelect(1, [-1])).toThrow(/webgrad\.indexSelect: index -1 is out of bounds for dim 1 with size 4/);
       expect(() => m34().indexSelect(0, [0.5])).toThrow(/webgrad\.indexSelect: index 0.5 is out of bounds/);
       expect(() => m34().indexSelect(0, [[0]])).toThrow(/webgrad\.indexSelect: index must be 0-D or 1-D, got shape \[1, 1\]/);
-      expect(() => m34().gather(1, [[0, 4], [1, 1]])).toThrow(/webgrad\.gather: index 4 \(at \[0, 1\]\) is out of bounds for dim 1 with size 4/);
+      expect(() =>
+        m34().gather(1, [
+          [0, 4],
+          [1, 1],
+        ]),
+      ).toThrow(/webgrad\.gather: index 4 \(at \[0, 1\]\) is out of bounds for dim 1 with size 4/);
       expect(() => m34().gather(1, [0, 1])).toThrow(/webgrad\.gather: index of shape \[2\] does not fit input \[3, 4\]/);
       expect(() => m34().gather(1, [[0], [0], [0], [0]])).toThrow(/webgrad\.gather: index of shape \[4, 1\] does not fit input \[3, 4\]/);
       expect(() => m34().gather(2, [[0]])).toThrow(/webgrad\.gather: axis 2 is out of range/);
-      expect(() => m34().gather(0, 'a' as unknown as number[])).toThrow(/webgrad\.gather: index must be a Tensor or an array of integers, got string/);
+      expect(() => m34().gather(0, 'a' as unknown as number[])).toThrow(
+        /webgrad\.gather: index must be a Tensor or an array of integers, got string/,
+      );
     });
 
-    it(backend === 'cpu' ? 'checks index tensors on the CPU backend' : 'reads out-of-range index tensors as NaN on WebGPU (no readback)', async () => {
-      const bad = tensor([1, 5]);
-      if (backend === 'cpu') {
-        expect(() => m34().indexSelect(0, bad)).toThrow(/webgrad\.indexSelect: index 5 is out of bounds for dim 0 with size 3/);
-        expect(() => m34().gather(1, tensor([[0], [-2], [1]]))).toThrow(/webgrad\.gather: index -2 \(at \[1, 0\]\) is out of bounds/);
-      } else {
-        const y = tensor([10, 20, 30]).indexSelect(0, tensor([1, 5, -1, 0.5, 2]));
-        const got = await values(y);
-        expect(got[0]).toBe(20);
-        expect(got.slice(1, 4).every(Number.isNaN)).toBe(true);
-        expect(got[4]).toBe(30);
-        // Bad entries receive no gradient.
-        const x = tensor([10, 20, 30], { requiresGrad: true });
-        x.indexSelect(0, tensor([1, 7, 1])).backward(tensor([1, 2, 4]));
-        expect(await values(x.grad!)).toEqual([0, 5, 0]);
-      }
-    });
+    it(
+      backend === 'cpu' ? 'checks index tensors on the CPU backend' : 'reads out-of-range index tensors as NaN on WebGPU (no readback)',
+      async () => {
+        const bad = tensor([1, 5]);
+        if (backend === 'cpu') {
+          expect(() => m34().indexSelect(0, bad)).toThrow(/webgrad\.indexSelect: index 5 is out of bounds for dim 0 with size 3/);
+          expect(() => m34().gather(1, tensor([[0], [-2], [1]]))).toThrow(/webgrad\.gather: index -2 \(at \[1, 0\]\) is out of bounds/);
+        } else {
+          const y = tensor([10, 20, 30]).indexSelect(0, tensor([1, 5, -1, 0.5, 2]));
+          const got = await values(y);
+          expect(got[0]).toBe(20);
+          expect(got.slice(1, 4).every(Number.isNaN)).toBe(true);
+          expect(got[4]).toBe(30);
+          // Bad entries receive no gradient.
+          const x = tensor([10, 20, 30], { requiresGrad: true });
+          x.indexSelect(0, tensor([1, 7, 1])).backward(tensor([1, 2, 4]));
+          expect(await values(x.grad!)).toEqual([0, 5, 0]);
+        }
+      },
+    );
   });
 
   describe('diag', () => {
     it('1-D to a matrix on the offset diagonal', async () => {
-      expect(await diag(tensor([1, 2, 3])).array()).toEqual([[1, 0, 0], [0, 2, 0], [0, 0, 3]]);
-      expect(await tensor([1, 2]).diag(1).array()).toEqual([[0, 1, 0], [0, 0, 2], [0, 0, 0]]);
-      expect(await tensor([1, 2]).diag(-2).array()).toEqual([[0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0], [0, 2, 0, 0]]);
+      expect(await diag(tensor([1, 2, 3])).array()).toEqual([
+        [1, 0, 0],
+        [0, 2, 0],
+        [0, 0, 3],
+      ]);
+      expect(await tensor([1, 2]).diag(1).array()).toEqual([
+        [0, 1, 0],
+        [0, 0, 2],
+        [0, 0, 0],
+      ]);
+      expect(await tensor([1, 2]).diag(-2).array()).toEqual([
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [1, 0, 0, 0],
+        [0, 2, 0, 0],
+      ]);
       expect(await checked([tensor([4, 5, 6])], (t) => t.diag(-1))).toEqual([0, 0, 0, 0, 4, 0, 0, 0, 0, 5, 0, 0, 0, 0, 6, 0]);
     });
 
@@ -172,9 +284,21 @@ forEachBackend((backend) => {
       await ok((t) => t.diag(1), [randn([3], { seed: 6 })]);
       await ok((t) => t.diag(-2), [randn([3, 4], { seed: 7 })]);
       await ok((t) => t.diag(), [randn([4, 3], { seed: 8 })]);
-      const m = tensor([[1, 2], [3, 4]], { requiresGrad: true });
-      m.diag().mul(tensor([5, 6])).sum().backward();
-      expect(await m.grad!.array()).toEqual([[5, 0], [0, 6]]);
+      const m = tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { requiresGrad: true },
+      );
+      m.diag()
+        .mul(tensor([5, 6]))
+        .sum()
+        .backward();
+      expect(await m.grad!.array()).toEqual([
+        [5, 0],
+        [0, 6],
+      ]);
     });
 
     it('rejects other ranks and non-integer offsets', () => {
@@ -186,24 +310,64 @@ forEachBackend((backend) => {
 
   describe('triu and tril', () => {
     it('mask the last two dims with offset k, batched over the rest', async () => {
-      expect(await triu(m34()).array()).toEqual([[0, 1, 2, 3], [0, 5, 6, 7], [0, 0, 10, 11]]);
-      expect(await tril(m34()).array()).toEqual([[0, 0, 0, 0], [4, 5, 0, 0], [8, 9, 10, 0]]);
-      expect(await m34().triu(2).array()).toEqual([[0, 0, 2, 3], [0, 0, 0, 7], [0, 0, 0, 0]]);
-      expect(await m34().tril(-1).array()).toEqual([[0, 0, 0, 0], [4, 0, 0, 0], [8, 9, 0, 0]]);
+      expect(await triu(m34()).array()).toEqual([
+        [0, 1, 2, 3],
+        [0, 5, 6, 7],
+        [0, 0, 10, 11],
+      ]);
+      expect(await tril(m34()).array()).toEqual([
+        [0, 0, 0, 0],
+        [4, 5, 0, 0],
+        [8, 9, 10, 0],
+      ]);
+      expect(await m34().triu(2).array()).toEqual([
+        [0, 0, 2, 3],
+        [0, 0, 0, 7],
+        [0, 0, 0, 0],
+      ]);
+      expect(await m34().tril(-1).array()).toEqual([
+        [0, 0, 0, 0],
+        [4, 0, 0, 0],
+        [8, 9, 0, 0],
+      ]);
       const b = arange(1, 9).reshape([2, 2, 2]);
       expect(await checked([b], (t) => t.triu(-1).add(t.tril(-1)))).toEqual([1, 2, 6, 4, 5, 6, 14, 8]);
       expect(await checked([b], (t) => t.tril(1))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       // Masked entries are 0 even when x is not finite there.
-      expect(await values(tensor([[1, NaN], [Infinity, 2]]).triu())).toEqual([1, NaN, 0, 2]);
+      expect(
+        await values(
+          tensor([
+            [1, NaN],
+            [Infinity, 2],
+          ]).triu(),
+        ),
+      ).toEqual([1, NaN, 0, 2]);
     });
 
     it('gradients are the same mask', async () => {
       const x = randn([2, 3, 4], { seed: 9 });
       await ok((t) => t.triu(1), [x]);
       await ok((t) => t.tril(-1), [x]);
-      const m = tensor([[1, 2], [3, 4]], { requiresGrad: true });
-      m.tril().mul(tensor([[5, 6], [7, 8]])).sum().backward();
-      expect(await m.grad!.array()).toEqual([[5, 0], [7, 8]]);
+      const m = tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { requiresGrad: true },
+      );
+      m.tril()
+        .mul(
+          tensor([
+            [5, 6],
+            [7, 8],
+          ]),
+        )
+        .sum()
+        .backward();
+      expect(await m.grad!.array()).toEqual([
+        [5, 0],
+        [7, 8],
+      ]);
     });
 
     it('rejects tensors of rank < 2 and non-integer k', () => {
@@ -214,11 +378,19 @@ forEachBackend((backend) => {
 
   describe('outer', () => {
     it('a[i]·b[j], matching the CPU reference', async () => {
-      expect(await outer(tensor([1, 2]), tensor([3, 4, 5])).array()).toEqual([[3, 4, 5], [6, 8, 10]]);
+      expect(await outer(tensor([1, 2]), tensor([3, 4, 5])).array()).toEqual([
+        [3, 4, 5],
+        [6, 8, 10],
+      ]);
       const [a, b] = [randn([5], { seed: 10 }), randn([7], { seed: 11 })];
       const got = await checked([a, b], (x, y) => x.outer(y));
       const [av, bv] = [await values(a), await values(b)];
-      expectClose(got, av.flatMap((ai) => bv.map((bj) => Math.fround(ai * bj))), 0, 0);
+      expectClose(
+        got,
+        av.flatMap((ai) => bv.map((bj) => Math.fround(ai * bj))),
+        0,
+        0,
+      );
     });
 
     it('gradients g·b and gᵀ·a', async () => {

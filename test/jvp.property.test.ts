@@ -27,7 +27,10 @@ interface OpCase {
   secondOrder?: boolean;
 }
 
-const same = (n: number) => (s: Shape): Shape[] => Array.from({ length: n }, () => s);
+const same =
+  (n: number) =>
+  (s: Shape): Shape[] =>
+    Array.from({ length: n }, () => s);
 const lastDim = (s: Shape): number => (s.length ? -1 : 0);
 
 /** The op table: every differentiable public op at least once. */
@@ -39,7 +42,19 @@ const OPS: OpCase[] = [
   { name: 'relu', shapes: same(1), f: ([x]) => wg.relu(x), domain: 'awayFromZero', secondOrder: false },
   { name: 'abs', shapes: same(1), f: ([x]) => wg.abs(x), domain: 'awayFromZero', secondOrder: false },
   { name: 'clamp', shapes: same(1), f: ([x]) => wg.clamp(x, -0.7, 0.9).mul(x), domain: 'awayFromZero' },
-  { name: 'scalar forms', shapes: same(1), f: ([x]) => x.add(1).mul(3).sub(0.5).div(2).pow(2).add(wg.div(1, x.add(3))), domain: 'positive' },
+  {
+    name: 'scalar forms',
+    shapes: same(1),
+    f: ([x]) =>
+      x
+        .add(1)
+        .mul(3)
+        .sub(0.5)
+        .div(2)
+        .pow(2)
+        .add(wg.div(1, x.add(3))),
+    domain: 'positive',
+  },
   { name: 'rpow, maximum/minimum with a number', shapes: same(1), f: ([x]) => wg.pow(2, x).add(wg.maximum(x, 5)).add(wg.minimum(x, -5)) },
   { name: 'add (broadcast)', shapes: (s) => [s, s.slice(1)], f: ([a, b]) => wg.add(a, b) },
   { name: 'sub (broadcast)', shapes: (s) => [s.map((d, i) => (i === 0 ? 1 : d)), s], f: ([a, b]) => wg.sub(a, b) },
@@ -57,13 +72,50 @@ const OPS: OpCase[] = [
   { name: 'softmax', shapes: same(1), f: ([x]) => wg.softmax(x, -1) },
   { name: 'logSoftmax', shapes: same(1), f: ([x]) => wg.logSoftmax(x).mul(x) },
   { name: 'reshape, transpose, permute', shapes: same(1), f: ([x]) => wg.transpose(x.reshape([-1, 1]).mul(x.reshape([1, -1]))).square() },
-  { name: 'broadcastTo, squeeze, unsqueeze', shapes: same(1), f: ([x]) => wg.squeeze(wg.unsqueeze(x, 0).broadcastTo([2, ...x.shape]).mul(x)) },
+  {
+    name: 'broadcastTo, squeeze, unsqueeze',
+    shapes: same(1),
+    f: ([x]) =>
+      wg.squeeze(
+        wg
+          .unsqueeze(x, 0)
+          .broadcastTo([2, ...x.shape])
+          .mul(x),
+      ),
+  },
   { name: 'cat, stack', shapes: same(2), f: ([a, b]) => wg.cat([a.square(), wg.stack([a, b]).sum(0)], 0) },
   { name: 'slice, select', shapes: (s) => [[s[0] + 1, ...s.slice(1)]], f: ([x]) => wg.slice(x, 0, 0, 2).mul(wg.select(x, 0, 1)) },
-  { name: 'diag, triu, tril', shapes: () => [[3, 3]], f: ([x]) => wg.diag(x).square().sum().add(wg.triu(x, 1).mul(wg.tril(x).transpose())) },
-  { name: 'gather, indexSelect', shapes: () => [[3, 4]], f: ([x]) => wg.gather(x, 1, [[0, 0], [3, 1], [2, 2]]).mul(wg.indexSelect(x, 1, [1, 3])) },
+  {
+    name: 'diag, triu, tril',
+    shapes: () => [[3, 3]],
+    f: ([x]) =>
+      wg
+        .diag(x)
+        .square()
+        .sum()
+        .add(wg.triu(x, 1).mul(wg.tril(x).transpose())),
+  },
+  {
+    name: 'gather, indexSelect',
+    shapes: () => [[3, 4]],
+    f: ([x]) =>
+      wg
+        .gather(x, 1, [
+          [0, 0],
+          [3, 1],
+          [2, 2],
+        ])
+        .mul(wg.indexSelect(x, 1, [1, 3])),
+  },
   { name: 'outer', shapes: () => [[3], [2]], f: ([a, b]) => wg.outer(a, b).square() },
-  { name: 'matmul (batched, broadcast)', shapes: () => [[2, 3, 4], [4, 2]], f: ([a, b]) => wg.matmul(a, b).tanh() },
+  {
+    name: 'matmul (batched, broadcast)',
+    shapes: () => [
+      [2, 3, 4],
+      [4, 2],
+    ],
+    f: ([a, b]) => wg.matmul(a, b).tanh(),
+  },
   { name: 'matmul (vector), dot', shapes: () => [[3], [3, 2]], f: ([a, b]) => wg.matmul(a, b).add(wg.dot(a, a)) },
   {
     name: 'eigh (eigenvalues and eigenvectors)',
@@ -96,7 +148,11 @@ const OPS: OpCase[] = [
     f: ([x]) => F.crossEntropy(x.mul(3), [0, 3, 1], { labelSmoothing: 0.1, reduction: 'none' }),
   },
   { name: 'nn: crossEntropy (mean)', shapes: () => [[2, 5]], f: ([x]) => F.crossEntropy(x, [4, 2]) },
-  { name: 'nn: binaryCrossEntropyWithLogits', shapes: same(2), f: ([x, y]) => F.binaryCrossEntropyWithLogits(x.mul(2), y.sigmoid(), { reduction: 'none' }) },
+  {
+    name: 'nn: binaryCrossEntropyWithLogits',
+    shapes: same(2),
+    f: ([x, y]) => F.binaryCrossEntropyWithLogits(x.mul(2), y.sigmoid(), { reduction: 'none' }),
+  },
   { name: 'nn: mseLoss', shapes: same(2), f: ([x, y]) => F.mseLoss(x, y) },
 ];
 
@@ -142,8 +198,22 @@ forEachBackend((backend) => {
             expect(t.shape).toEqual(y.shape);
             const got = await t.data();
             const h = 1e-6;
-            const plus = evalReference(op, base, xs.map((x) => Float64Array.from(Float32Array.from(x))), vs, shapes, h);
-            const minus = evalReference(op, base, xs.map((x) => Float64Array.from(Float32Array.from(x))), vs, shapes, -h);
+            const plus = evalReference(
+              op,
+              base,
+              xs.map((x) => Float64Array.from(Float32Array.from(x))),
+              vs,
+              shapes,
+              h,
+            );
+            const minus = evalReference(
+              op,
+              base,
+              xs.map((x) => Float64Array.from(Float32Array.from(x))),
+              vs,
+              shapes,
+              -h,
+            );
             const scale = Math.max(1, ...Array.from(got, Math.abs));
             got.forEach((g, i) => expect(Math.abs(g - (plus[i] - minus[i]) / (2 * h)), `element ${i}`).toBeLessThanOrEqual(2e-4 * scale));
             // Transposition: the same J from both modes.

@@ -129,12 +129,30 @@ forEachBackend((backend) => {
     }
 
     const batched: [number[], number[]][] = [
-      [[3, 5, 4], [3, 4, 6]], // same batch
-      [[2, 1, 3, 4], [5, 4, 6]], // both broadcast: [2, 5]
-      [[4, 9, 5], [5, 7]], // B shared: batches stacked into one product
-      [[1, 2, 9, 5], [3, 1, 5, 7]], // [3, 2]
-      [[9, 5], [3, 5, 7]], // A shared
-      [[2, 3, 17, 33], [2, 1, 33, 65]], // several tiles per batch, odd sizes
+      [
+        [3, 5, 4],
+        [3, 4, 6],
+      ], // same batch
+      [
+        [2, 1, 3, 4],
+        [5, 4, 6],
+      ], // both broadcast: [2, 5]
+      [
+        [4, 9, 5],
+        [5, 7],
+      ], // B shared: batches stacked into one product
+      [
+        [1, 2, 9, 5],
+        [3, 1, 5, 7],
+      ], // [3, 2]
+      [
+        [9, 5],
+        [3, 5, 7],
+      ], // A shared
+      [
+        [2, 3, 17, 33],
+        [2, 1, 33, 65],
+      ], // several tiles per batch, odd sizes
     ];
     for (const [as, bs] of batched) {
       it(`batched [${as}] @ [${bs}]`, async () => {
@@ -157,17 +175,37 @@ forEachBackend((backend) => {
       expect(await tensor(a).dot(tensor(a)).item()).toBe(14);
     });
     it('1-D @ 2-D prepends then removes a dim', async () => {
-      const y = matmul(tensor(a), tensor([[1, 0], [0, 1], [1, 1]]));
+      const y = matmul(
+        tensor(a),
+        tensor([
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ]),
+      );
       expect(y.shape).toEqual([2]);
       expect(await values(y)).toEqual([4, 5]);
     });
     it('2-D @ 1-D appends then removes a dim', async () => {
-      const y = matmul(tensor([[1, 0, 1], [0, 2, 0]]), tensor(a));
+      const y = matmul(
+        tensor([
+          [1, 0, 1],
+          [0, 2, 0],
+        ]),
+        tensor(a),
+      );
       expect(y.shape).toEqual([2]);
       expect(await values(y)).toEqual([4, 4]);
     });
     it('outside the graph, only the result stays alive (the 2-D views are freed)', async () => {
-      const [x, w] = [tensor(a), tensor([[1, 0], [0, 1], [1, 1]])];
+      const [x, w] = [
+        tensor(a),
+        tensor([
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ]),
+      ];
       const before = memory().tensors;
       const y = matmul(x, w);
       expect(memory().tensors).toBe(before + 1);
@@ -225,9 +263,18 @@ forEachBackend((backend) => {
   describe('grids past 65535 workgroups per dimension', () => {
     // Each runs as several dispatches offset by their first workgroup (batches in z, columns in x, rows in y).
     const cases: [number[], number[]][] = [
-      [[70000, 1, 2], [70000, 2, 1]],
-      [[1, 1], [1, 530000]],
-      [[530000, 1], [1, 1]],
+      [
+        [70000, 1, 2],
+        [70000, 2, 1],
+      ],
+      [
+        [1, 1],
+        [1, 530000],
+      ],
+      [
+        [530000, 1],
+        [1, 1],
+      ],
     ];
     for (const [as, bs] of cases) {
       it(`[${as}] @ [${bs}]`, async () => {

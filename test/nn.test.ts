@@ -12,7 +12,9 @@ async function checkLayer(f: (x: Tensor) => Tensor, fx: { x: number[]; xShape: n
   const x = t(fx.x, fx.xShape, true);
   const y = f(x);
   expectClose(await y.data(), fx.y, tol, tol);
-  y.mul(t(fx.r, [...y.shape])).sum().backward();
+  y.mul(t(fx.r, [...y.shape]))
+    .sum()
+    .backward();
   expectClose(await x.grad!.data(), fx.dx, tol, tol);
   return x;
 }
@@ -54,7 +56,13 @@ forEachBackend(() => {
       expect(new nn.Linear(3, 2, { bias: false }).parameters().length).toBe(1);
     });
 
-    for (const [name, Layer] of [['relu', nn.ReLU], ['tanh', nn.Tanh], ['sigmoid', nn.Sigmoid], ['gelu', nn.GELU], ['silu', nn.SiLU]] as const) {
+    for (const [name, Layer] of [
+      ['relu', nn.ReLU],
+      ['tanh', nn.Tanh],
+      ['sigmoid', nn.Sigmoid],
+      ['gelu', nn.GELU],
+      ['silu', nn.SiLU],
+    ] as const) {
       it(`${name}`, async () => {
         await checkLayer((x) => new Layer().forward(x), L[name], 3e-6);
       });
@@ -118,7 +126,9 @@ forEachBackend(() => {
       expect(() => b.loadStateDict(missing)).toThrow(/webgrad\.loadStateDict: missing entries: 3\.bias/);
       expect(() => b.loadStateDict({ ...sd, extra: sd['0.bias'] })).toThrow(/loadStateDict: unexpected entries: extra/);
       b.loadStateDict({ ...sd, extra: sd['0.bias'] }, { strict: false });
-      expect(() => b.loadStateDict({ ...sd, '0.weight': { shape: [2, 4], data: sd['0.weight'].data } })).toThrow(/entry '0\.weight' has shape \[2, 4\], the parameter \[4, 2\]/);
+      expect(() => b.loadStateDict({ ...sd, '0.weight': { shape: [2, 4], data: sd['0.weight'].data } })).toThrow(
+        /entry '0\.weight' has shape \[2, 4\], the parameter \[4, 2\]/,
+      );
       expect(() => b.loadStateDict({ ...sd, '0.bias': { shape: [4], data: [1, 2] } })).toThrow(/entry '0\.bias' needs 4 numbers/);
       expect(() => b.loadStateDict(null as never)).toThrow(/loadStateDict: expects an object/);
     });
@@ -185,7 +195,9 @@ forEachBackend(() => {
       expect(() => F.crossEntropy(x, [0, 1, 2], { labelSmoothing: 2 })).toThrow(/crossEntropy: labelSmoothing must be a number in \[0, 1\]/);
       expect(() => F.nllLoss(x, [0, 9, 1])).toThrow(/webgrad\.nllLoss: target\[1\] = 9 is out of range/);
       expect(() => F.mseLoss(x, randn([4, 3]))).toThrow(/webgrad\.mseLoss: input of shape \[3, 4\] and target of shape \[4, 3\] differ/);
-      expect(() => F.binaryCrossEntropyWithLogits(x, randn([3]))).toThrow(/binaryCrossEntropyWithLogits: input of shape \[3, 4\] and target of shape \[3\] differ/);
+      expect(() => F.binaryCrossEntropyWithLogits(x, randn([3]))).toThrow(
+        /binaryCrossEntropyWithLogits: input of shape \[3, 4\] and target of shape \[3\] differ/,
+      );
     });
 
     it('a bad label in a device tensor raises at the next readback', async () => {

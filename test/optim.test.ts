@@ -39,7 +39,12 @@ forEachBackend(() => {
       opt.zeroGrad();
       expect(params.every((p) => p.grad === null)).toBe(true);
       opt.step(); // no gradients: nothing moves
-      expectClose(await params[1].data(), O.runs.find((r) => r.name === 'Adam' && !('betas' in r.options))!.after[0][1].map((v, i) => (v - O.params[1][i]) * 10 + O.params[1][i]), 1e-5, 1e-5);
+      expectClose(
+        await params[1].data(),
+        O.runs.find((r) => r.name === 'Adam' && !('betas' in r.options))!.after[0][1].map((v, i) => (v - O.params[1][i]) * 10 + O.params[1][i]),
+        1e-5,
+        1e-5,
+      );
     });
   });
 
@@ -95,7 +100,9 @@ forEachBackend(() => {
         optB.step();
       }
       for (const [i, p] of b.entries()) expectClose(await p.data(), run.after[2][i], 2e-6, 2e-6);
-      expect(() => optB.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], params: [0] }] })).toThrow(/optim\.AdamW\.loadStateDict: the state dict has 1 parameters, this optimizer 2/);
+      expect(() => optB.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], params: [0] }] })).toThrow(
+        /optim\.AdamW\.loadStateDict: the state dict has 1 parameters, this optimizer 2/,
+      );
       const bad = JSON.parse(JSON.stringify(sd));
       bad.state[1].expAvg.shape = [4];
       expect(() => optB.loadStateDict(bad)).toThrow(/optim\.AdamW\.loadStateDict: state entry 1\.expAvg must be \{shape: \[3\]/);
@@ -104,7 +111,9 @@ forEachBackend(() => {
     it('rejects duplicate, non-leaf and non-grad parameters and bad hyperparameters', () => {
       const [w, b] = fresh();
       expect(() => new optim.Adam([w, b, w])).toThrow(/webgrad\.optim\.Adam: parameter 2 is the same tensor as parameter 0/);
-      expect(() => new optim.SGD([w, w.mul(2)], { lr: 0.1 })).toThrow(/webgrad\.optim\.SGD: parameter 1 of shape \[4, 3\] is not a leaf tensor \(it was computed by 'mul'/);
+      expect(() => new optim.SGD([w, w.mul(2)], { lr: 0.1 })).toThrow(
+        /webgrad\.optim\.SGD: parameter 1 of shape \[4, 3\] is not a leaf tensor \(it was computed by 'mul'/,
+      );
       expect(() => new optim.SGD([tensor([1, 2])])).toThrow(/optim\.SGD: parameter 0 of shape \[2\] does not require grad/);
       expect(() => new optim.SGD([])).toThrow(/optim\.SGD: got an empty parameter list/);
       expect(() => new optim.SGD([w], { lr: -1 })).toThrow(/optim\.SGD: lr must be a finite number ≥ 0, got -1/);
@@ -121,7 +130,9 @@ forEachBackend(() => {
       grads[1][2] = NaN;
       setGrads(params, grads);
       if (params[0].backend.name === 'cpu') {
-        expect(() => opt.step()).toThrow('webgrad.optim.Adam.step: gradient of parameter 1 (shape [3]) holds NaN at element 2 ' + '(a NaN or infinite loss?); the step was skipped');
+        expect(() => opt.step()).toThrow(
+          'webgrad.optim.Adam.step: gradient of parameter 1 (shape [3]) holds NaN at element 2 ' + '(a NaN or infinite loss?); the step was skipped',
+        );
       } else {
         opt.step();
         await expect(params[0].data()).rejects.toThrow(/webgrad\.optim\.Adam\.step: step 1 of this optimizer found a NaN or infinite gradient/);
@@ -158,7 +169,13 @@ forEachBackend(() => {
       const set = data.spiral({ n: 300, classes: 3, noise: 0.2, seed: 1 });
       const [x, y] = data.toTensors(set);
       const train = async () => {
-        const model = new n.Sequential(new n.Linear(2, 64, { seed: 1 }), new n.ReLU(), new n.Linear(64, 64, { seed: 2 }), new n.ReLU(), new n.Linear(64, 3, { seed: 3 }));
+        const model = new n.Sequential(
+          new n.Linear(2, 64, { seed: 1 }),
+          new n.ReLU(),
+          new n.Linear(64, 64, { seed: 2 }),
+          new n.ReLU(),
+          new n.Linear(64, 3, { seed: 3 }),
+        );
         const opt = new o.Adam(model.parameters(), { lr: 0.01 });
         for (let step = 0; step < 400; step++) {
           tidy(() => {
@@ -186,7 +203,10 @@ describe('optim on WebGPU', () => {
     await init({ backend: 'webgpu' });
     const lin = new nn.Linear(8, 4, { seed: 1 });
     const opt = new optim.Adam(lin.parameters());
-    lin.forward(randn([3, 8])).sum().backward();
+    lin
+      .forward(randn([3, 8]))
+      .sum()
+      .backward();
     const before = { ...gpu.stats };
     opt.step();
     expect(gpu.stats.dispatches - before.dispatches).toBe(4);

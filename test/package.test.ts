@@ -35,13 +35,27 @@ it("import('webgrad') from plain Node computes the notes' examples on each backe
 
 /** Runs an ES module script in plain Node against the built package; returns its last line of stdout. */
 function runNode(source: string, ...args: string[]): string {
-  return execFileSync(process.execPath, ['--input-type=module', '-e', source, ...args], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  return execFileSync(process.execPath, ['--input-type=module', '-e', source, ...args], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
 }
 
 it('npm pack ships the built entries, their types and source maps, and nothing else', () => {
   const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' }));
   const files: string[] = pack.files.map((f: { path: string }) => f.path);
-  for (const f of ['package.json', 'README.md', 'bin/webgrad.js', 'dist/index.js', 'dist/index.d.ts', 'dist/diagnostics.js', 'dist/diagnostics.d.ts', 'dist/cli.js', 'dist/webgrad.js', 'dist/webgrad.js.map']) {
+  for (const f of [
+    'package.json',
+    'README.md',
+    'bin/webgrad.js',
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/diagnostics.js',
+    'dist/diagnostics.d.ts',
+    'dist/cli.js',
+    'dist/webgrad.js',
+    'dist/webgrad.js.map',
+  ]) {
     expect(files).toContain(f);
   }
   const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/webgrad\.js|dist\/.+\.(js|js\.map|d\.ts))$/.test(f));

@@ -21,7 +21,12 @@ forEachBackend((backend) => {
         const c = a.add(b).add(b).mul(a);
         return c.matmul(a).data();
       });
-      expectClose(report.result, [(1 + 10) * 1 * 1 + (2 + 12) * 2 * 3, (1 + 10) * 1 * 2 + (2 + 12) * 2 * 4, (3 + 14) * 3 * 1 + (4 + 16) * 4 * 3, (3 + 14) * 3 * 2 + (4 + 16) * 4 * 4]);
+      expectClose(report.result, [
+        (1 + 10) * 1 * 1 + (2 + 12) * 2 * 3,
+        (1 + 10) * 1 * 2 + (2 + 12) * 2 * 4,
+        (3 + 14) * 3 * 1 + (4 + 16) * 4 * 3,
+        (3 + 14) * 3 * 2 + (4 + 16) * 4 * 4,
+      ]);
       const calls = Object.fromEntries(report.kernels.map((k) => [k.kernel, k.calls]));
       expect(calls['binary:add']).toBe(2);
       expect(calls['binary:mul']).toBe(1);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  argmax, argmin, arange, gradcheck, logsumexp, max, mean, min, norm, randn, softmax, sum, tensor, Tensor, WebgradError,
-} from '../src/index';
+import { argmax, argmin, arange, gradcheck, logsumexp, max, mean, min, norm, randn, softmax, sum, tensor, Tensor, WebgradError } from '../src/index';
 import { cpuBackend } from '../src/backend/cpu';
 import { expectClose, forEachBackend, values } from './setup/backends';
 
@@ -21,7 +19,11 @@ async function checked(x: Tensor, f: (t: Tensor) => Tensor, atol = 1e-5, rtol = 
 /** A tensor of `shape` from flat values. */
 const flat = (data: ArrayLike<number>, shape: number[]): Tensor => tensor(Float32Array.from(data), { shape });
 
-const m23 = () => tensor([[1, 5, 3], [4, 2, 6]]);
+const m23 = () =>
+  tensor([
+    [1, 5, 3],
+    [4, 2, 6],
+  ]);
 
 forEachBackend(() => {
   describe('sum and mean', () => {
@@ -96,14 +98,29 @@ forEachBackend(() => {
     });
 
     it('ties share the gradient equally', async () => {
-      const x = tensor([[2, 2, 2], [1, 0, 1]], { requiresGrad: true });
+      const x = tensor(
+        [
+          [2, 2, 2],
+          [1, 0, 1],
+        ],
+        { requiresGrad: true },
+      );
       max(x, { axis: 1 }).backward(tensor([3, 2]));
       expect(await values(x.grad!)).toEqual([1, 1, 1, 1, 0, 1]);
       const y = tensor([1, 3, 3, 2], { requiresGrad: true });
       max(y).backward();
       expect(await values(y.grad!)).toEqual([0, 0.5, 0.5, 0]);
-      const z = tensor([[0, 5], [0, 5]], { requiresGrad: true });
-      min(z, { axis: 0 }).mul(tensor([4, 6])).sum().backward();
+      const z = tensor(
+        [
+          [0, 5],
+          [0, 5],
+        ],
+        { requiresGrad: true },
+      );
+      min(z, { axis: 0 })
+        .mul(tensor([4, 6]))
+        .sum()
+        .backward();
       expect(await values(z.grad!)).toEqual([2, 3, 2, 3]);
     });
   });
@@ -119,7 +136,11 @@ forEachBackend(() => {
       expect(await values(k)).toEqual([1, 2]);
       expect(argmax(m23(), { keepdim: true }).shape).toEqual([1, 1]);
       // Ties: the first one wins; an all −inf row points at its first element.
-      const ties = tensor([[3, 7, 7, 1], [-Infinity, -Infinity, -Infinity, -Infinity], [2, 2, 0, 0]]);
+      const ties = tensor([
+        [3, 7, 7, 1],
+        [-Infinity, -Infinity, -Infinity, -Infinity],
+        [2, 2, 0, 0],
+      ]);
       expect(await values(argmax(ties, { axis: 1 }))).toEqual([1, 0, 0]);
       expect(await values(argmin(ties, { axis: 1 }))).toEqual([3, 0, 2]);
     });
@@ -136,7 +157,19 @@ forEachBackend(() => {
   describe('logsumexp, norm, softmax', () => {
     it('logsumexp by hand, stable for large and infinite inputs', async () => {
       expectClose(await values(logsumexp(tensor([1, 2, 3]))), [3 + Math.log(1 + Math.exp(-1) + Math.exp(-2))]);
-      expectClose(await values(logsumexp(tensor([[1000, 1000], [-1000, -1000]]), { axis: 1 })), [1000 + Math.LN2, -1000 + Math.LN2], 1e-4);
+      expectClose(
+        await values(
+          logsumexp(
+            tensor([
+              [1000, 1000],
+              [-1000, -1000],
+            ]),
+            { axis: 1 },
+          ),
+        ),
+        [1000 + Math.LN2, -1000 + Math.LN2],
+        1e-4,
+      );
       expect(await values(logsumexp(tensor([-Infinity, 0])))).toEqual([0]);
       expect(await values(logsumexp(tensor([-Infinity, -Infinity])))).toEqual([-Infinity]);
       expect(await values(logsumexp(flat([], [0, 2]), { axis: 0 }))).toEqual([-Infinity, -Infinity]);
@@ -147,7 +180,19 @@ forEachBackend(() => {
 
     it('norm by hand', async () => {
       expect(await norm(tensor([3, 4])).item()).toBe(5);
-      expectClose(await values(norm(tensor([[3, 4], [0, 0], [1, 1]]), { axis: 1 })), [5, 0, Math.SQRT2]);
+      expectClose(
+        await values(
+          norm(
+            tensor([
+              [3, 4],
+              [0, 0],
+              [1, 1],
+            ]),
+            { axis: 1 },
+          ),
+        ),
+        [5, 0, Math.SQRT2],
+      );
       expect(norm(tensor([[3, 4]]), { axis: -1, keepdim: true }).shape).toEqual([1, 1]);
       expect(await values(norm(flat([], [0, 2]), { axis: 0 }))).toEqual([0, 0]);
       await checked(randn([4, 6], { seed: 7 }), (t) => norm(t, { axis: 0 }));
@@ -155,8 +200,22 @@ forEachBackend(() => {
 
     it('softmax and logSoftmax by hand', async () => {
       expectClose(await values(softmax(tensor([0, Math.LN2]))), [1 / 3, 2 / 3]);
-      expectClose(await values(softmax(tensor([[1000, 0], [1000, 1]]), 0)), [0.5, 1 / (1 + Math.E), 0.5, Math.E / (1 + Math.E)]);
-      expectClose(await values(tensor([1, 2, 3]).logSoftmax()), [1, 2, 3].map((v) => v - 3 - Math.log(1 + Math.exp(-1) + Math.exp(-2))));
+      expectClose(
+        await values(
+          softmax(
+            tensor([
+              [1000, 0],
+              [1000, 1],
+            ]),
+            0,
+          ),
+        ),
+        [0.5, 1 / (1 + Math.E), 0.5, Math.E / (1 + Math.E)],
+      );
+      expectClose(
+        await values(tensor([1, 2, 3]).logSoftmax()),
+        [1, 2, 3].map((v) => v - 3 - Math.log(1 + Math.exp(-1) + Math.exp(-2))),
+      );
       const rows = await values(softmax(randn([3, 4], { seed: 8 })));
       for (let r = 0; r < 3; r++) expectClose([rows.slice(4 * r, 4 * r + 4).reduce((a, b) => a + b)], [1]);
     });
@@ -172,7 +231,13 @@ forEachBackend(() => {
     });
 
     it('norm gradient is 0 where the norm is 0', async () => {
-      const x = tensor([[0, 0], [3, 4]], { requiresGrad: true });
+      const x = tensor(
+        [
+          [0, 0],
+          [3, 4],
+        ],
+        { requiresGrad: true },
+      );
       norm(x, { axis: 1 }).sum().backward();
       expectClose(await values(x.grad!), [0, 0, 0.6, 0.8]);
     });
@@ -190,7 +255,10 @@ forEachBackend(() => {
       expect(await argmin(x).item()).toBe(0);
       expectClose([await logsumexp(x).item()], [n - 1 + Math.log(1 / (1 - Math.exp(-1)))], 0, 1e-6);
       // Ties across chunks: the earliest maximum wins the second pass too.
-      const saw = flat(Float32Array.from({ length: n }, (_, i) => i % 1000), [n]);
+      const saw = flat(
+        Float32Array.from({ length: n }, (_, i) => i % 1000),
+        [n],
+      );
       expect(await argmax(saw).item()).toBe(999);
       expect(await argmin(saw.neg()).item()).toBe(999);
       expectClose([await norm(flat(new Float32Array(n).fill(2), [n])).item()], [2000], 0, 1e-6);
@@ -200,7 +268,12 @@ forEachBackend(() => {
       const x = randn([4096, 3], { seed: 10 });
       const xs = await x.data();
       const rows = Array.from({ length: 4096 }, (_, r) => [xs[3 * r], xs[3 * r + 1], xs[3 * r + 2]]);
-      expectClose(await checked(x, (t) => sum(t, { axis: 1 })), rows.map((r) => r[0] + r[1] + r[2]), 1e-5, 1e-5);
+      expectClose(
+        await checked(x, (t) => sum(t, { axis: 1 })),
+        rows.map((r) => r[0] + r[1] + r[2]),
+        1e-5,
+        1e-5,
+      );
       expect(await checked(x, (t) => max(t, { axis: 1 }))).toEqual(rows.map((r) => Math.max(...r)));
       expect(await checked(x, (t) => argmin(t, { axis: 1 }))).toEqual(rows.map((r) => r.indexOf(Math.min(...r))));
       await checked(x, (t) => logsumexp(t, { axis: 1 }));
@@ -240,7 +313,12 @@ forEachBackend(() => {
   describe('errors', () => {
     it('empty ranges for max, min, argmax, argmin', () => {
       const x = flat([], [0, 3]);
-      for (const [name, f] of [['max', max], ['min', min], ['argmax', argmax], ['argmin', argmin]] as const) {
+      for (const [name, f] of [
+        ['max', max],
+        ['min', min],
+        ['argmax', argmax],
+        ['argmin', argmin],
+      ] as const) {
         expect(() => f(x, { axis: 0 })).toThrow(WebgradError);
         expect(() => f(x, { axis: 0 })).toThrow(`webgrad.${name}: cannot reduce an empty range: axes [0] of shape [0, 3]`);
         expect(() => f(x)).toThrow(`webgrad.${name}: cannot reduce an empty range`);

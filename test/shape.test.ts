@@ -31,14 +31,22 @@ function permuteRef(data: ArrayLike<number>, shape: readonly number[], dims: rea
   });
 }
 
-const m23 = () => tensor([[1, 2, 3], [4, 5, 6]]);
+const m23 = () =>
+  tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
 
 forEachBackend(() => {
   describe('permute and transpose', () => {
     it('transposes a matrix by default', async () => {
       const y = transpose(m23());
       expect(y.shape).toEqual([3, 2]);
-      expect(await y.array()).toEqual([[1, 4], [2, 5], [3, 6]]);
+      expect(await y.array()).toEqual([
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]);
       expect(await checked([m23()], (t) => t.transpose())).toEqual([1, 4, 2, 5, 3, 6]);
     });
 
@@ -67,9 +75,27 @@ forEachBackend(() => {
       expect((await gradcheck((t) => transpose(t, 0, 1), [x])).ok).toBe(true);
       expect((await gradcheck((t) => transpose(t).mul(t.permute([0, 2, 1])), [x])).ok).toBe(true);
       // Hand check: d/dx sum(w ∘ xᵀ) = wᵀ.
-      const m = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
-      m.transpose().mul(tensor([[1, 10], [2, 20], [3, 30]])).sum().backward();
-      expect(await m.grad!.array()).toEqual([[1, 2, 3], [10, 20, 30]]);
+      const m = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { requiresGrad: true },
+      );
+      m.transpose()
+        .mul(
+          tensor([
+            [1, 10],
+            [2, 20],
+            [3, 30],
+          ]),
+        )
+        .sum()
+        .backward();
+      expect(await m.grad!.array()).toEqual([
+        [1, 2, 3],
+        [10, 20, 30],
+      ]);
     });
 
     it('rejects dims that are not a permutation or out of range', () => {
@@ -118,8 +144,15 @@ forEachBackend(() => {
       const a = m23();
       const b = tensor([[7, 8, 9]]);
       const c = tensor([[10], [20]]);
-      expect(await cat([a, b]).array()).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
-      expect(await cat([a, c], -1).array()).toEqual([[1, 2, 3, 10], [4, 5, 6, 20]]);
+      expect(await cat([a, b]).array()).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ]);
+      expect(await cat([a, c], -1).array()).toEqual([
+        [1, 2, 3, 10],
+        [4, 5, 6, 20],
+      ]);
       expect(await checked([a, c, a], (x, y, z) => cat([x, y, z], 1))).toEqual([1, 2, 3, 10, 1, 2, 3, 4, 5, 6, 20, 4, 5, 6]);
       expect(await values(cat([a]))).toEqual([1, 2, 3, 4, 5, 6]);
     });
@@ -130,15 +163,39 @@ forEachBackend(() => {
       const e = tensor(new Float32Array(0), { shape: [2, 0, 2] });
       const y = cat([a, e, b], 1);
       expect(y.shape).toEqual([2, 4, 2]);
-      expect(await y.array()).toEqual([[[0, 1], [2, 3], [4, 5], [100, 101]], [[6, 7], [8, 9], [10, 11], [102, 103]]]);
+      expect(await y.array()).toEqual([
+        [
+          [0, 1],
+          [2, 3],
+          [4, 5],
+          [100, 101],
+        ],
+        [
+          [6, 7],
+          [8, 9],
+          [10, 11],
+          [102, 103],
+        ],
+      ]);
     });
 
     it('stack adds a dim at the front, middle or end', async () => {
       const a = tensor([1, 2, 3]);
       const b = tensor([4, 5, 6]);
-      expect(await stack([a, b]).array()).toEqual([[1, 2, 3], [4, 5, 6]]);
-      expect(await stack([a, b], 1).array()).toEqual([[1, 4], [2, 5], [3, 6]]);
-      expect(await stack([a, b], -1).array()).toEqual([[1, 4], [2, 5], [3, 6]]);
+      expect(await stack([a, b]).array()).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      expect(await stack([a, b], 1).array()).toEqual([
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]);
+      expect(await stack([a, b], -1).array()).toEqual([
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]);
       const m = stack([m23(), m23().mul(10)], 1);
       expect(m.shape).toEqual([2, 2, 3]);
       expect(await checked([m23()], (t) => stack([t, t.mul(10)], 1))).toEqual([1, 2, 3, 10, 20, 30, 4, 5, 6, 40, 50, 60]);
@@ -153,16 +210,23 @@ forEachBackend(() => {
       expect((await gradcheck((x, y) => stack([x, y, x], 1), [a, randn([2, 3], { seed: 5 })])).ok).toBe(true);
       // A tensor used twice gets both slices' gradients; a constant part gets none.
       const x = tensor([1, 2], { requiresGrad: true });
-      cat([x, tensor([5]), x]).mul(tensor([1, 10, 100, 1000, 10000])).sum().backward();
+      cat([x, tensor([5]), x])
+        .mul(tensor([1, 10, 100, 1000, 10000]))
+        .sum()
+        .backward();
       expect(await values(x.grad!)).toEqual([1001, 10010]);
     });
 
     it('rejects empty lists, mismatched shapes, 0-d inputs and bad dims', () => {
       expect(() => cat([])).toThrow(/webgrad\.cat: expects a non-empty list of tensors/);
       expect(() => stack([])).toThrow(/webgrad\.stack: expects a non-empty list of tensors/);
-      expect(() => cat([m23(), tensor([[1, 2]])])).toThrow(/webgrad\.cat: tensor 1 has shape \[1, 2\] but tensor 0 has shape \[2, 3\]; shapes must match except in dim 0/);
+      expect(() => cat([m23(), tensor([[1, 2]])])).toThrow(
+        /webgrad\.cat: tensor 1 has shape \[1, 2\] but tensor 0 has shape \[2, 3\]; shapes must match except in dim 0/,
+      );
       expect(() => cat([m23(), tensor([1, 2, 3])])).toThrow(/webgrad\.cat: tensor 1 has shape \[3\] but tensor 0 has shape \[2, 3\]/);
-      expect(() => stack([m23(), tensor([[1, 2, 3]])])).toThrow(/webgrad\.stack: tensor 1 has shape \[1, 3\] but tensor 0 has shape \[2, 3\]; all shapes must be equal/);
+      expect(() => stack([m23(), tensor([[1, 2, 3]])])).toThrow(
+        /webgrad\.stack: tensor 1 has shape \[1, 3\] but tensor 0 has shape \[2, 3\]; all shapes must be equal/,
+      );
       expect(() => cat([tensor(1), tensor(2)])).toThrow(/webgrad\.cat: cannot concatenate 0-d tensors/);
       expect(() => cat([m23(), m23()], 2)).toThrow(/webgrad\.cat: axis 2 is out of range for a tensor of rank 2/);
       expect(() => stack([m23()], 3)).toThrow(/webgrad\.stack: axis 3 is out of range/);

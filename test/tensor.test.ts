@@ -10,9 +10,15 @@ forEachBackend((backend) => {
       expect(s.ndim).toBe(0);
       expect(s.size).toBe(1);
       expect(await s.item()).toBe(3.5);
-      const m = tensor([[1, 2, 3], [4, 5, 6]]);
+      const m = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       expect(m.shape).toEqual([2, 3]);
-      expect(await m.array()).toEqual([[1, 2, 3], [4, 5, 6]]);
+      expect(await m.array()).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       const f = tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 1, 2] });
       expect(await f.array()).toEqual([[[1, 2]], [[3, 4]]]);
       expect(getBackend().name).toBe(backend);
@@ -33,7 +39,10 @@ forEachBackend((backend) => {
       expect(x[0]).toBe(-5);
       expect(x[499]).toBe(5);
       expect(x[1] - x[0]).toBeCloseTo(10 / 499, 6);
-      expect(await eye(2, 3).array()).toEqual([[1, 0, 0], [0, 1, 0]]);
+      expect(await eye(2, 3).array()).toEqual([
+        [1, 0, 0],
+        [0, 1, 0],
+      ]);
     });
 
     it('rand/randn with a seed are reproducible and identical on every backend', async () => {
@@ -109,7 +118,11 @@ forEachBackend((backend) => {
 
     it('a 1,000-step training-style loop keeps live tensors, bytes and pooled GPU bytes flat', async () => {
       const w = tensor([0.5, -0.3], { requiresGrad: true });
-      const x = tensor([[1, 2], [3, 4], [5, 6]]);
+      const x = tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
       const target = tensor([1, 2, 3]);
       let baseline = memory();
       for (let step = 0; step < 1000; step++) {

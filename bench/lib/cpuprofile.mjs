@@ -57,8 +57,14 @@ if (!pattern) {
     if (!names.get(n.id).includes(pattern)) continue;
     const up = ancestors(n.id);
     if (up.some((a) => names.get(a).includes(pattern))) continue; // counted at the outermost match
-    const key = `${names.get(n.id)}  <  ${up.slice(0, depth).map((a) => names.get(a)).join('  <  ')}`;
+    const key = `${names.get(n.id)}  <  ${up
+      .slice(0, depth)
+      .map((a) => names.get(a))
+      .join('  <  ')}`;
     totals.set(key, (totals.get(key) ?? 0) + inclusive(n.id));
   }
 }
-[...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).forEach(([k, us]) => console.log(line(us, k)));
+[...totals.entries()]
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top)
+  .forEach(([k, us]) => console.log(line(us, k)));

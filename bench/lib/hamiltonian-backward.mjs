@@ -34,6 +34,8 @@ const [t0, c0] = [performance.now(), process.cpuUsage()];
 let d;
 for (let i = 0; i < reps; i++) d = await both();
 const used = process.cpuUsage(c0);
-console.log(`${dist} ${backend}: backward ×2 ${((used.user + used.system) / 1000 / reps).toFixed(2)} CPU ms, ` +
-  `${((performance.now() - t0) / reps).toFixed(2)} wall ms; dE0/dκ ${d[0]}, dgap/dκ ${d[1]}`);
+console.log(
+  `${dist} ${backend}: backward ×2 ${((used.user + used.system) / 1000 / reps).toFixed(2)} CPU ms, ` +
+    `${((performance.now() - t0) / reps).toFixed(2)} wall ms; dE0/dκ ${d[0]}, dgap/dκ ${d[1]}`,
+);
 process.exit(0);

@@ -59,7 +59,12 @@ function freeGraph(nodes: readonly GradNode[]): void {
  * Gradients of `roots` (seeded with `seeds`) with respect to every leaf that requires grad, or to the
  * tensors in `wrt` (intermediates allowed). Returned gradients belong to the caller.
  */
-export function computeGradients(roots: readonly Tensor[], seeds: readonly Tensor[], wrt: readonly Tensor[] | null, options: BackwardOptions = {}): Map<Tensor, Tensor> {
+export function computeGradients(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  wrt: readonly Tensor[] | null,
+  options: BackwardOptions = {},
+): Map<Tensor, Tensor> {
   const mode = options.createGraph ? enableGrad : noGrad;
   return mode(() => {
     const nodes = reverseTopological(roots);
@@ -104,7 +109,10 @@ export function computeGradients(roots: readonly Tensor[], seeds: readonly Tenso
       if (!grads || grads.every((g) => !g)) continue;
       pending.delete(node);
       if (!node.backward || !node.saved) {
-        throw new WebgradError('backward', `the graph through '${node.op}' was freed by an earlier backward(); pass { retainGraph: true } to that call to run backward twice`);
+        throw new WebgradError(
+          'backward',
+          `the graph through '${node.op}' was freed by an earlier backward(); pass { retainGraph: true } to that call to run backward twice`,
+        );
       }
       // tidy: temporaries a backward rule makes (views, partial products) die here.
       const run = node.backward;
@@ -138,7 +146,8 @@ function seedFor(y: Tensor, seed: Tensor | number | undefined): Tensor {
     return full(y.shape, 1, { backend: y.backend });
   }
   const s = typeof seed === 'number' ? full(y.shape, seed, { backend: y.backend }) : seed;
-  if (!sameShape(s.shape, y.shape)) throw new WebgradError('backward', `seed of shape ${fmt(s.shape)} does not match the output's shape ${fmt(y.shape)}`);
+  if (!sameShape(s.shape, y.shape))
+    throw new WebgradError('backward', `seed of shape ${fmt(s.shape)} does not match the output's shape ${fmt(y.shape)}`);
   return s;
 }
 

@@ -25,7 +25,10 @@ export function identityView(x: Tensor): Tensor {
  * stays in reverse mode's graph through both `primal` and `tangent`.
  */
 export function dual(primal: Tensor, tangent: Tensor): Tensor {
-  for (const [what, t] of [['primal', primal], ['tangent', tangent]] as const) {
+  for (const [what, t] of [
+    ['primal', primal],
+    ['tangent', tangent],
+  ] as const) {
     if (!(t instanceof Tensor)) throw new WebgradError('dual', `${what} must be a float Tensor, got ${Array.isArray(t) ? 'an array' : typeof t}`);
     t.storageFor('dual');
   }

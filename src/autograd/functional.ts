@@ -52,7 +52,14 @@ function checkOutput(op: string, y: unknown, scalar: boolean): Tensor {
 /** Gradients of `outputs` (seeded with `seeds`) with respect to `targets`; zeros where none flowed. */
 function pull(outputs: Tensor[], seeds: Tensor[], targets: Tensor[], nested: boolean, retain: boolean): Tensor[] {
   const live = outputs.map((y, i) => [y, seeds[i]] as const).filter(([y]) => y.requiresGrad);
-  const grads = live.length ? computeGradients(live.map(([y]) => y), live.map(([, s]) => s), targets, { createGraph: nested, retainGraph: retain }) : new Map<Tensor, Tensor>();
+  const grads = live.length
+    ? computeGradients(
+        live.map(([y]) => y),
+        live.map(([, s]) => s),
+        targets,
+        { createGraph: nested, retainGraph: retain },
+      )
+    : new Map<Tensor, Tensor>();
   return targets.map((t) => grads.get(t) ?? zerosLike(t));
 }
 
@@ -65,7 +72,11 @@ export function valueAndGrad(f: Differentiable): (...xs: Arg[]) => [Tensor, Tens
   return (...args) => {
     const xs = asTensors('valueAndGrad', args);
     const { targets, nested } = differentiationTargets(xs);
-    const y = checkOutput('valueAndGrad', enableGrad(() => f(...targets)), true);
+    const y = checkOutput(
+      'valueAndGrad',
+      enableGrad(() => f(...targets)),
+      true,
+    );
     const seed = fromArray([1], y.shape, { backend: y.backend });
     const grads = pull([y], [seed], targets, nested, false);
     seed.dispose();
@@ -109,7 +120,10 @@ export function vjp(f: MultiOutput, ...args: Arg[]): [Tensor | Tensor[], (cotang
     if (cts.length !== ys.length) throw new WebgradError('vjp', `pullback got ${cts.length} cotangents for ${ys.length} outputs`);
     cts.forEach((c, i) => {
       if (!(c instanceof Tensor) || !sameShape(c.shape, ys[i].shape)) {
-        throw new WebgradError('vjp', `cotangent ${i} must be a Tensor of shape ${fmt(ys[i].shape)}, got ${c instanceof Tensor ? fmt(c.shape) : typeof c}`);
+        throw new WebgradError(
+          'vjp',
+          `cotangent ${i} must be a Tensor of shape ${fmt(ys[i].shape)}, got ${c instanceof Tensor ? fmt(c.shape) : typeof c}`,
+        );
       }
     });
     return pull(ys, cts, targets, nested, true);
@@ -129,7 +143,8 @@ export function jvp(f: MultiOutput, primals: readonly Arg[], tangents: readonly 
   const vs = tangents.map((t) => (typeof t === 'number' ? fromArray([t], [], { backend: xs[0].backend }) : t));
   vs.forEach((v, i) => {
     if (!(v instanceof Tensor)) throw new WebgradError('jvp', `tangent ${i} must be a Tensor or a number, got ${typeof v}`);
-    if (!sameShape(v.shape, xs[i].shape)) throw new WebgradError('jvp', `tangent ${i} has shape ${fmt(v.shape)} but primal ${i} has shape ${fmt(xs[i].shape)}`);
+    if (!sameShape(v.shape, xs[i].shape))
+      throw new WebgradError('jvp', `tangent ${i} has shape ${fmt(v.shape)} but primal ${i} has shape ${fmt(xs[i].shape)}`);
   });
   return dualLevel(() => {
     const out = f(...xs.map((x, i) => dual(x, vs[i])));
@@ -149,10 +164,14 @@ export function jvp(f: MultiOutput, primals: readonly Arg[], tangents: readonly 
  * reverse (one reverse pass carrying tangents), like `torch.autograd.functional.hvp`.
  */
 export function hvp(f: Differentiable, xs: readonly Arg[], vs: readonly Arg[]): [Tensor, Tensor[]] {
-  const [outs, tangents] = jvp((...ts) => {
-    const [value, grads] = valueAndGrad(f)(...ts);
-    return [value, ...grads];
-  }, xs, vs) as [Tensor[], Tensor[]];
+  const [outs, tangents] = jvp(
+    (...ts) => {
+      const [value, grads] = valueAndGrad(f)(...ts);
+      return [value, ...grads];
+    },
+    xs,
+    vs,
+  ) as [Tensor[], Tensor[]];
   tangents[0].dispose();
   return [outs[0], tangents.slice(1)];
 }
@@ -260,14 +279,18 @@ export function jacobianMode(inputs: number, outputs: number): 'forward' | 'reve
  */
 export function jacobian(f: Differentiable, options: JacobianModeOptions = {}): JacobianOf {
   const mode = options.mode ?? 'auto';
-  if (!['auto', 'forward', 'reverse'].includes(mode)) throw new WebgradError('jacobian', `mode must be 'auto', 'forward' or 'reverse', got '${String(mode)}'`);
+  if (!['auto', 'forward', 'reverse'].includes(mode))
+    throw new WebgradError('jacobian', `mode must be 'auto', 'forward' or 'reverse', got '${String(mode)}'`);
   return (...args) => {
     let chosen = mode;
     if (chosen === 'auto') {
       const xs = asTensors('jacobian', args);
       const which = argnumsOf('jacobian', options.argnums, xs.length);
       const y = checkOutput('jacobian', f(...xs), false);
-      chosen = jacobianMode(which.reduce((n, i) => n + xs[i].size, 0), y.size);
+      chosen = jacobianMode(
+        which.reduce((n, i) => n + xs[i].size, 0),
+        y.size,
+      );
       y.dispose();
     }
     return (chosen === 'forward' ? jacfwd : jacrev)(f, options)(...args);
@@ -283,11 +306,12 @@ export function hessian(f: Differentiable, options: JacobianOptions = {}): Jacob
   return (...args) => {
     const xs = asTensors('hessian', args);
     const ks = argnumsOf('hessian', which, xs.length);
-    const results = ks.map((k) =>
-      jacfwd((xk: Tensor) => {
-        const g = grad((xi: Tensor) => checkOutput('hessian', f(...xs.map((x, i) => (i === k ? xi : x))), true))(xk);
-        return g[0];
-      })(xs[k]) as Tensor,
+    const results = ks.map(
+      (k) =>
+        jacfwd((xk: Tensor) => {
+          const g = grad((xi: Tensor) => checkOutput('hessian', f(...xs.map((x, i) => (i === k ? xi : x))), true))(xk);
+          return g[0];
+        })(xs[k]) as Tensor,
     );
     return Array.isArray(which) ? results : results[0];
   };

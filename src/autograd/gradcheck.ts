@@ -103,7 +103,11 @@ export async function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly
  * output, the gradient x ↦ ∇ₓ⟨v, f(x)⟩ (recorded with a graph of its own) is itself checked by `gradcheck`
  * against central differences of that gradient on the float64 reference. Returns one report per input.
  */
-export async function gradgradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<GradcheckReport[]> {
+export async function gradgradcheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): Promise<GradcheckReport[]> {
   const { seed = 7 } = options;
   const reports: GradcheckReport[] = [];
   for (let i = 0; i < inputs.length; i++) {
@@ -111,7 +115,11 @@ export async function gradgradcheck(f: (...xs: Tensor[]) => Tensor, inputs: read
       grad((...ys: Tensor[]) => {
         const y = f(...ys);
         const next = mulberry32(seed + 1);
-        const v = fromArray(Float64Array.from({ length: y.size }, () => 2 * next() - 1), y.shape, { backend: y.backend });
+        const v = fromArray(
+          Float64Array.from({ length: y.size }, () => 2 * next() - 1),
+          y.shape,
+          { backend: y.backend },
+        );
         return v.mul(y).sum();
       })(...xs)[i];
     reports.push(await gradcheck(gradient, inputs, { ...options, seed: seed + 2 + i }));

@@ -89,8 +89,12 @@ function recorded<P>(prim: Primitive<P>, backend: BackendName, inputs: readonly 
   if (!vjp) return outputs;
   const { inputs: saveIn = true, outputs: saveOut = true } = prim.saves ?? {};
   const nIn = saveIn ? inputs.length : 0;
-  return record(prim.name, outputs, inputs, () => [...(saveIn ? inputs : []), ...(saveOut ? outputs : [])], (cts, saved) =>
-    vjp(cts, { inputs: saveIn ? saved.slice(0, nIn) : inputs, outputs: saveOut ? saved.slice(nIn) : outputs, params }),
+  return record(
+    prim.name,
+    outputs,
+    inputs,
+    () => [...(saveIn ? inputs : []), ...(saveOut ? outputs : [])],
+    (cts, saved) => vjp(cts, { inputs: saveIn ? saved.slice(0, nIn) : inputs, outputs: saveOut ? saved.slice(nIn) : outputs, params }),
   );
 }
 
@@ -112,7 +116,10 @@ export function linearJvp<P>(prim: Primitive<P>): (tangents: readonly Maybe[], c
  * JVP of a bilinear primitive f(a, b): f(ȧ, b) + f(a, ḃ), each term skipped when its tangent is zero
  * (matmul, mul). `combine` adds the two terms (webgrad's add).
  */
-export function bilinearJvp<P>(prim: Primitive<P>, combine: (x: Tensor, y: Tensor) => Tensor): (tangents: readonly Maybe[], ctx: RuleContext<P>) => Maybe[] {
+export function bilinearJvp<P>(
+  prim: Primitive<P>,
+  combine: (x: Tensor, y: Tensor) => Tensor,
+): (tangents: readonly Maybe[], ctx: RuleContext<P>) => Maybe[] {
   return ([ta, tb], { inputs: [a, b], params }) => {
     const left = ta ? bind1(prim, [ta, b], params) : null;
     const right = tb ? bind1(prim, [a, tb], params) : null;

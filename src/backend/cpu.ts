@@ -22,7 +22,10 @@ export class CpuBackend implements Backend {
   checkAllocation(size: number): void {
     if (size <= MAX_ARRAY_LENGTH) return;
     const bytes = size * (this.precision === 'float32' ? 4 : 8);
-    throw new WebgradError(opInProgress(), `a tensor of ${size} elements needs ${bytes} bytes, more than a JavaScript typed array holds (${MAX_ARRAY_LENGTH} elements)`);
+    throw new WebgradError(
+      opInProgress(),
+      `a tensor of ${size} elements needs ${bytes} bytes, more than a JavaScript typed array holds (${MAX_ARRAY_LENGTH} elements)`,
+    );
   }
 
   /** A zeroed array of `size` elements; a WebgradError naming the op when JavaScript cannot allocate it. */
@@ -32,7 +35,10 @@ export class CpuBackend implements Backend {
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       const bytes = size * (this.precision === 'float32' ? 4 : 8);
-      throw new WebgradError(opInProgress(), `a tensor of ${size} elements needs ${bytes} bytes, more than this JavaScript engine can allocate (${e.message})`);
+      throw new WebgradError(
+        opInProgress(),
+        `a tensor of ${size} elements needs ${bytes} bytes, more than this JavaScript engine can allocate (${e.message})`,
+      );
     }
   }
 

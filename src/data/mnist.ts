@@ -25,7 +25,8 @@ export function parseImageSet(bytes: Uint8Array): ImageSet {
   const count = view.getUint32(8, true);
   const side = view.getUint32(12, true);
   const pixels = count * side * side;
-  if (bytes.length !== 16 + pixels + count) throw new WebgradError('data.parseImageSet', `file of ${bytes.length} bytes does not hold ${count} images of ${side}×${side}`);
+  if (bytes.length !== 16 + pixels + count)
+    throw new WebgradError('data.parseImageSet', `file of ${bytes.length} bytes does not hold ${count} images of ${side}×${side}`);
   const images = new Float32Array(pixels);
   for (let i = 0; i < pixels; i++) images[i] = bytes[16 + i] / 255;
   const labels = Float32Array.from(bytes.subarray(16 + pixels));

@@ -30,7 +30,13 @@ function gaussian(next: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
 
-function build(op: string, n: number, classes: number, seed: number, point: (i: number, label: number, t: number, normal: () => number, next: () => number) => [number, number]): Dataset2D {
+function build(
+  op: string,
+  n: number,
+  classes: number,
+  seed: number,
+  point: (i: number, label: number, t: number, normal: () => number, next: () => number) => [number, number],
+): Dataset2D {
   if (!Number.isInteger(n) || n <= 0) throw new WebgradError(op, `n must be a positive integer, got ${n}`);
   const next = mulberry32(seed);
   const normal = gaussian(next);

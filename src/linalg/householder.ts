@@ -134,10 +134,22 @@ function updateAndMultiply(w: Float64Array, n: number, i: number, v: Float64Arra
     const r1 = r0 + n;
     const r2 = r1 + n;
     const r3 = r2 + n;
-    const v0 = v[j], v1 = v[j + 1], v2 = v[j + 2], v3 = v[j + 3];
-    const q0 = q[j], q1 = q[j + 1], q2 = q[j + 2], q3 = q[j + 3];
-    const x0 = x[j], x1 = x[j + 1], x2 = x[j + 2], x3 = x[j + 3];
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const v0 = v[j],
+      v1 = v[j + 1],
+      v2 = v[j + 2],
+      v3 = v[j + 3];
+    const q0 = q[j],
+      q1 = q[j + 1],
+      q2 = q[j + 2],
+      q3 = q[j + 3];
+    const x0 = x[j],
+      x1 = x[j + 1],
+      x2 = x[j + 2],
+      x3 = x[j + 3];
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let k = 0; k < j; k++) {
       const qk = q[k];
       const vk = v[k];
@@ -166,7 +178,16 @@ function updateAndMultiply(w: Float64Array, n: number, i: number, v: Float64Arra
 }
 
 /** Row j of updateAndMultiply, columns from..j. */
-function updateAndMultiplyRow(w: Float64Array, n: number, j: number, from: number, v: Float64Array, q: Float64Array, x: Float64Array, p: Float64Array): void {
+function updateAndMultiplyRow(
+  w: Float64Array,
+  n: number,
+  j: number,
+  from: number,
+  v: Float64Array,
+  q: Float64Array,
+  x: Float64Array,
+  p: Float64Array,
+): void {
   const rj = j * n;
   const vj = v[j];
   const qj = q[j];
@@ -261,7 +282,14 @@ export function applyReflectors(z: Float64Array, w: Float64Array, h: Float64Arra
     // Dot products for the first pair (rows 2 and 3 of w; v_3 has support 0..2).
     let va = 2 * n;
     let vb = va + n;
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0,
+      b0 = 0,
+      b1 = 0,
+      b2 = 0,
+      b3 = 0;
     for (let k = 0; k <= 2; k++) {
       const x = w[va + k];
       const y = w[vb + k];
@@ -301,7 +329,14 @@ export function applyReflectors(z: Float64Array, w: Float64Array, h: Float64Arra
       // Update with this pair, accumulating the dot products with the next (rows i+2, i+3).
       const na = va + 2 * n;
       const nb = na + n;
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0,
+        d0 = 0,
+        d1 = 0,
+        d2 = 0,
+        d3 = 0;
       for (let k = 0; k <= i; k++) {
         const x = w[va + k];
         const y = w[vb + k];
@@ -336,7 +371,14 @@ export function applyReflectors(z: Float64Array, w: Float64Array, h: Float64Arra
         d2 += t * z[r2 + k];
         d3 += t * z[r3 + k];
       }
-      a0 = c0; a1 = c1; a2 = c2; a3 = c3; b0 = d0; b1 = d1; b2 = d2; b3 = d3;
+      a0 = c0;
+      a1 = c1;
+      a2 = c2;
+      a3 = c3;
+      b0 = d0;
+      b1 = d1;
+      b2 = d2;
+      b3 = d3;
       va = na;
       vb = nb;
     }

@@ -314,16 +314,7 @@ function maxAbs(y: Float64Array, m: number): number {
 
 /** ‖T z − λ z‖₂ on block [s, s+m), z stored at z[zo .. zo+m); summed in units of `unit` (‖T‖)
  *  so that squares neither overflow nor underflow. */
-function tridiagonalResidual(
-  d: Float64Array,
-  e: Float64Array,
-  s: number,
-  m: number,
-  lam: number,
-  z: Float64Array,
-  zo: number,
-  unit: number,
-): number {
+function tridiagonalResidual(d: Float64Array, e: Float64Array, s: number, m: number, lam: number, z: Float64Array, zo: number, unit: number): number {
   let sum = 0;
   for (let k = 0; k < m; k++) {
     let r = (d[s + k] - lam) * z[zo + k];

@@ -14,7 +14,11 @@ const nextInitSeed = (): number => (initSeed = (Math.imul(initSeed, 1664525) + 1
 /** U(−bound, bound) computed on the host (identical on every backend). */
 function uniform(shape: number[], bound: number, next: () => number, options: TensorOptions): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return fromArray(Float32Array.from({ length: n }, () => (2 * next() - 1) * bound), shape, options);
+  return fromArray(
+    Float32Array.from({ length: n }, () => (2 * next() - 1) * bound),
+    shape,
+    options,
+  );
 }
 
 /** Options of `Linear`. */
@@ -45,7 +49,10 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super();
-    for (const [what, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [what, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new WebgradError('nn.Linear', `${what} must be a positive integer, got ${v}`);
     }
     const next = mulberry32(options.seed ?? nextInitSeed());

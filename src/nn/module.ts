@@ -96,13 +96,15 @@ export abstract class Module {
    */
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): void {
     const op = 'loadStateDict';
-    if (!state || typeof state !== 'object') throw new WebgradError(op, `expects an object of {shape, data} entries, got ${state === null ? 'null' : typeof state}`);
+    if (!state || typeof state !== 'object')
+      throw new WebgradError(op, `expects an object of {shape, data} entries, got ${state === null ? 'null' : typeof state}`);
     const named = this.namedParameters();
     const names = new Set(named.map(([n]) => n));
     const missing = named.filter(([n]) => !(n in state)).map(([n]) => n);
     if (missing.length) throw new WebgradError(op, `missing entries: ${missing.join(', ')}`);
     const unexpected = Object.keys(state).filter((k) => !names.has(k));
-    if (unexpected.length && options.strict !== false) throw new WebgradError(op, `unexpected entries: ${unexpected.join(', ')} (pass { strict: false } to ignore them)`);
+    if (unexpected.length && options.strict !== false)
+      throw new WebgradError(op, `unexpected entries: ${unexpected.join(', ')} (pass { strict: false } to ignore them)`);
     for (const [name, p] of named) {
       const e = state[name];
       const ok = e && Array.isArray(e.shape) && Array.isArray(e.data);

@@ -55,7 +55,11 @@ function flatten(data: NestedArray): { values: number[]; shape: number[] } {
 export function fromArray(values: ArrayLike<number>, shape: Shape, options: TensorOptions = {}): Tensor {
   const backend = options.backend ?? getBackend();
   const data = values instanceof Float32Array ? values : Float32Array.from(values);
-  return new Tensor(duringOp('tensor', () => backend.upload(data)), shape, options.requiresGrad ?? false);
+  return new Tensor(
+    duringOp('tensor', () => backend.upload(data)),
+    shape,
+    options.requiresGrad ?? false,
+  );
 }
 
 /**
@@ -91,7 +95,11 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
   checkShape('full', shape);
   if (typeof value !== 'number') throw new WebgradError('full', `value must be a number, got ${typeof value}`);
   const backend = options.backend ?? getBackend();
-  const out = new Tensor(duringOp('full', () => backend.alloc(sizeOf(shape))), shape, options.requiresGrad ?? false);
+  const out = new Tensor(
+    duringOp('full', () => backend.alloc(sizeOf(shape))),
+    shape,
+    options.requiresGrad ?? false,
+  );
   if (out.size > 0) FILL[backend.name](out, value);
   return out;
 }
@@ -109,9 +117,11 @@ export const zeros = (shape: Shape, options?: TensorOptions): Tensor => duringOp
 /** A tensor of ones (written by a fill kernel, no upload). */
 export const ones = (shape: Shape, options?: TensorOptions): Tensor => duringOp('ones', () => full(shape, 1, options));
 /** Zeros of `t`'s shape, on `t`'s backend. */
-export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor => duringOp('zerosLike', () => full(t.shape, 0, { backend: t.backend, ...options }));
+export const zerosLike = (t: Tensor, options?: TensorOptions): Tensor =>
+  duringOp('zerosLike', () => full(t.shape, 0, { backend: t.backend, ...options }));
 /** Ones of `t`'s shape, on `t`'s backend. */
-export const onesLike = (t: Tensor, options?: TensorOptions): Tensor => duringOp('onesLike', () => full(t.shape, 1, { backend: t.backend, ...options }));
+export const onesLike = (t: Tensor, options?: TensorOptions): Tensor =>
+  duringOp('onesLike', () => full(t.shape, 1, { backend: t.backend, ...options }));
 
 /** `[start, end)` in steps of `step` (like `torch.arange`); `arange(n)` is `0..n-1`. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
@@ -119,7 +129,11 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   if (step === 0 || !Number.isFinite(step)) throw new WebgradError('arange', `step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   checkFits('arange', options, n);
-  return fromArray(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], options);
+  return fromArray(
+    Float32Array.from({ length: n }, (_, i) => start + i * step),
+    [n],
+    options,
+  );
 }
 
 /** `n` evenly spaced points from `start` to `end`, both included (like `torch.linspace`). */
@@ -128,7 +142,11 @@ export function linspace(start: number, end: number, n: number, options: TensorO
   checkFits('linspace', options, n);
   const step = n > 1 ? (end - start) / (n - 1) : 0;
   // Computed in float64, rounded once; the last point is exactly `end`.
-  return fromArray(Float32Array.from({ length: n }, (_, i) => (i === n - 1 ? end : start + i * step)), [n], options);
+  return fromArray(
+    Float32Array.from({ length: n }, (_, i) => (i === n - 1 ? end : start + i * step)),
+    [n],
+    options,
+  );
 }
 
 /** The n×m identity (m defaults to n). */
@@ -193,8 +211,12 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 export async function toBackend(t: Tensor, name: 'cpu' | 'webgpu'): Promise<Tensor> {
   const target = name === 'cpu' ? cpuBackend : getWebGPUBackend();
   if (!target) throw new WebgradError('toBackend', "WebGPU is not initialised: call init({ backend: 'webgpu' }) first");
-  if (t.tangents?.size) throw new WebgradError('toBackend', `tensor of shape ${fmt(t.shape)} is a dual tensor (it carries a forward-mode tangent); ` +
-  `unpackDual() it and move the primal and the tangent separately`);
+  if (t.tangents?.size)
+    throw new WebgradError(
+      'toBackend',
+      `tensor of shape ${fmt(t.shape)} is a dual tensor (it carries a forward-mode tangent); ` +
+        `unpackDual() it and move the primal and the tangent separately`,
+    );
   if (target === t.backend) return t.detach();
   return fromArray(await t.data(), t.shape, { backend: target });
 }

@@ -60,7 +60,13 @@ export const UNARY = {
     cpuGrad: (_x, y, g) => g * y * (1 - y),
     d: (_x, y) => mul(y, sub(1, y)),
   },
-  relu: { wgsl: 'max(x, 0.0)', wgslGrad: 'select(0.0, g, x > 0.0)', cpu: (x) => Math.max(x, 0), cpuGrad: (x, _y, g) => (x > 0 ? g : 0), d: (x) => gt(x, 0) },
+  relu: {
+    wgsl: 'max(x, 0.0)',
+    wgslGrad: 'select(0.0, g, x > 0.0)',
+    cpu: (x) => Math.max(x, 0),
+    cpuGrad: (x, _y, g) => (x > 0 ? g : 0),
+    d: (x) => gt(x, 0),
+  },
   /** erf, with d/dx = (2/√π)·e^{−x²}. */
   erf: {
     wgsl: 'erf_f(x)',
@@ -618,6 +624,29 @@ declare module '../tensor' {
 }
 
 addMethods({
-  add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, ge, lt, le,
-  neg, square, sqrt, exp, log, sin, cos, tanh, sigmoid, relu, abs, clamp,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  eq,
+  ne,
+  gt,
+  ge,
+  lt,
+  le,
+  neg,
+  square,
+  sqrt,
+  exp,
+  log,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  abs,
+  clamp,
 });

@@ -46,7 +46,10 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
   assertTensor('slice', x);
   assertUsable('slice', x);
   const d = dimOf('slice', x, dim);
-  for (const [what, v] of [['start', start], ['end', end]] as const) {
+  for (const [what, v] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
     if (!Number.isInteger(v) && Math.abs(v) !== Infinity) throw new WebgradError('slice', `${what} must be an integer, got ${v}`);
   }
   if (!Number.isInteger(step) || step <= 0) throw new WebgradError('slice', `step must be a positive integer, got ${step}`);
@@ -306,7 +309,10 @@ export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
   return withIndex('gather', x, index, (idx, fromArray) => {
     const shape = idx.shape;
     if (shape.length !== x.ndim || shape.some((s, k) => k !== d && s > x.shape[k])) {
-      throw new WebgradError('gather', `index of shape ${fmt(shape)} does not fit input ${fmt(x.shape)}: it needs the same rank and sizes no larger off dim ${d}`);
+      throw new WebgradError(
+        'gather',
+        `index of shape ${fmt(shape)} does not fit input ${fmt(x.shape)}: it needs the same rank and sizes no larger off dim ${d}`,
+      );
     }
     if (fromArray) checkIndexValues('gather', flatValues(index as NestedArray), shape, d, x.shape[d]);
     return indexGather(x, idx, { op: 'gather', dim: d, outShape: shape, idxStrides: stridesOf(shape) });

@@ -112,8 +112,15 @@ function gpuProduct(a: Tensor, b: Tensor, out: Tensor, p: Product): void {
   if (!kernel) {
     // The unrolled body is built once per tiling, not per call (string building cost ~100 µs).
     const values = {
-      TM: t.tm, TN: t.tn, TK: t.tk, RM: t.rm, WGX: t.tn / t.rn, WGY: t.tm / t.rm,
-      TRANS_A: String(p.transA), TRANS_B: String(p.transB), ...registerBlock(t),
+      TM: t.tm,
+      TN: t.tn,
+      TK: t.tk,
+      RM: t.rm,
+      WGX: t.tn / t.rn,
+      WGY: t.tm / t.rm,
+      TRANS_A: String(p.transA),
+      TRANS_B: String(p.transB),
+      ...registerBlock(t),
     };
     kernel = gpuKernel(key, matmulWgsl, values, [2, 1]);
     matmulKernels.set(key, kernel);
@@ -310,4 +317,3 @@ declare module '../tensor' {
 }
 
 addMethods({ matmul, dot });
-

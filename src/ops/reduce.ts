@@ -56,7 +56,10 @@ export function dimArgs(op: string, dim: unknown, keepdim: unknown): { axis: num
     const inner = dimArgs(op, o.axis ?? o.dim, o.keepdim);
     return inner;
   }
-  throw new WebgradError(op, `dims must be a number, an array of numbers or an options object, got ${typeof dim === 'string' ? `'${dim}'` : typeof dim}`);
+  throw new WebgradError(
+    op,
+    `dims must be a number, an array of numbers or an options object, got ${typeof dim === 'string' ? `'${dim}'` : typeof dim}`,
+  );
 }
 
 // ---- primitives --------------------------------------------------------------------------------------

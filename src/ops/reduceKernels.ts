@@ -69,7 +69,14 @@ const REDUCERS = {
   max: { acc: 'f32', init: '-inf_f()', load: 'xs[i]', combine: 'max(acc, v)', finish: 'acc', cpu: cpuMax },
   min: { acc: 'f32', init: 'inf_f()', load: 'xs[i]', combine: 'min(acc, v)', finish: 'acc', cpu: cpuMin },
   /** L2 norm: sqrt(Σ x²). */
-  norm: { acc: 'f32', init: '0.0', load: 'xs[i] * xs[i]', combine: 'acc + v', finish: 'sqrt(acc)', cpu: (row) => Math.sqrt(row.reduce((s, v) => s + v * v, 0)) },
+  norm: {
+    acc: 'f32',
+    init: '0.0',
+    load: 'xs[i] * xs[i]',
+    combine: 'acc + v',
+    finish: 'sqrt(acc)',
+    cpu: (row) => Math.sqrt(row.reduce((s, v) => s + v * v, 0)),
+  },
   /** (max, Σ exp(x − max)) merged online: one pass, never overflows. */
   logsumexp: {
     acc: 'vec2<f32>',
@@ -109,7 +116,10 @@ function splitDims(shape: Shape, axes: readonly number[]): { kept: Dims; reduced
   const st = stridesOf(shape);
   const pick = (keep: boolean): Dims => {
     const idx = shape.map((_, i) => i).filter((i) => axes.includes(i) !== keep);
-    const c = collapseDims(idx.map((i) => shape[i]), [idx.map((i) => st[i])]);
+    const c = collapseDims(
+      idx.map((i) => shape[i]),
+      [idx.map((i) => st[i])],
+    );
     return { shape: c.shape, strides: c.strides[0] };
   };
   return { kept: pick(true), reduced: pick(false) };
@@ -174,14 +184,40 @@ function planReduce(kept: Dims, nOut: number, nRed: number): ReducePlan {
 }
 
 /** Records the reduction of `src` (kept × reduced dims) into `dst` on the GPU; long ranges take several passes. */
-function gpuReduce(gpu: WebGPUBackend, src: GPUBuffer, dst: GPUBuffer, kept: Dims, reduced: Dims, kind: ReducerName, scale: number, fromRaw = false): void {
+function gpuReduce(
+  gpu: WebGPUBackend,
+  src: GPUBuffer,
+  dst: GPUBuffer,
+  kept: Dims,
+  reduced: Dims,
+  kind: ReducerName,
+  scale: number,
+  fromRaw = false,
+): void {
   const nOut = sizeOfDims(kept);
   const nRed = sizeOfDims(reduced);
   const { chunks, lanes, chunkMajor, interleave } = planReduce(kept, nOut, nRed);
   const chunkLen = Math.ceil(nRed / chunks);
   const final = chunks === 1;
-  const words = uniformWords([nOut, nRed, chunks, chunkLen, kept.shape.length, reduced.shape.length, { f: scale }, lanes,
-    chunkMajor ? 1 : 0, interleave, fromRaw ? 1 : 0, final ? 0 : 1, 0, 0, 0, 0, ...packDims(kind, [kept.shape, kept.strides, reduced.shape, reduced.strides])]);
+  const words = uniformWords([
+    nOut,
+    nRed,
+    chunks,
+    chunkLen,
+    kept.shape.length,
+    reduced.shape.length,
+    { f: scale },
+    lanes,
+    chunkMajor ? 1 : 0,
+    interleave,
+    fromRaw ? 1 : 0,
+    final ? 0 : 1,
+    0,
+    0,
+    0,
+    0,
+    ...packDims(kind, [kept.shape, kept.strides, reduced.shape, reduced.strides]),
+  ]);
   const groups = groups1d(nOut * chunks, WORKGROUP / lanes);
   const kernel = reduceKernelFor(kind, lanes === 1 ? 'solo' : 'main');
   if (final) {
@@ -193,8 +229,14 @@ function gpuReduce(gpu: WebGPUBackend, src: GPUBuffer, dst: GPUBuffer, kept: Dim
   const partial = gpu.alloc(nOut * chunks * width);
   gpu.run(kernel, [src, partial.payload], words, groups);
   const next: Dims[] = chunkMajor
-    ? [{ shape: [nOut], strides: [1] }, { shape: [chunks], strides: [nOut] }]
-    : [{ shape: [nOut], strides: [chunks] }, { shape: [chunks], strides: [1] }];
+    ? [
+        { shape: [nOut], strides: [1] },
+        { shape: [chunks], strides: [nOut] },
+      ]
+    : [
+        { shape: [nOut], strides: [chunks] },
+        { shape: [chunks], strides: [1] },
+      ];
   gpuReduce(gpu, partial.payload, dst, next[0], next[1], kind, scale, true);
   partial.release();
 }

@@ -97,7 +97,10 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   assertTensor('squeeze', x);
   assertUsable('squeeze', x);
   const axes = normalizeAxes('squeeze', dim, x.ndim);
-  return reshape(x, x.shape.filter((d, i) => !(d === 1 && axes.includes(i))));
+  return reshape(
+    x,
+    x.shape.filter((d, i) => !(d === 1 && axes.includes(i))),
+  );
 }
 
 /** Inserts a size-1 dim at `dim` (in [-ndim-1, ndim], like `torch.unsqueeze`). A view. */
@@ -124,7 +127,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normalizeAxis('cat', dim, first.ndim);
   tensors.forEach((t, i) => {
     if (t.ndim !== first.ndim || t.shape.some((s, k) => k !== d && s !== first.shape[k])) {
-      throw new WebgradError('cat', `tensor ${i} has shape ${fmt(t.shape)} but tensor 0 has shape ${fmt(first.shape)}; shapes must match except in dim ${d}`);
+      throw new WebgradError(
+        'cat',
+        `tensor ${i} has shape ${fmt(t.shape)} but tensor 0 has shape ${fmt(first.shape)}; shapes must match except in dim ${d}`,
+      );
     }
   });
   return bind1(catPrim, tensors, { dim: d });
@@ -150,12 +156,18 @@ const catPrim: Primitive<{ dim: number }> = primitive<{ dim: number }>({
     const outShape = [...tensors[0].shape];
     outShape[dim] = tensors.reduce((n, t) => n + t.shape[dim], 0);
     const y = empty(tensors[0].backend, outShape);
-    const blocks = catBlocks(tensors.map((t) => t.shape), dim);
+    const blocks = catBlocks(
+      tensors.map((t) => t.shape),
+      dim,
+    );
     tensors.forEach((t, i) => copyStrided('cat', t, contiguous(t.shape), y, blocks[i], t.shape));
     return [y];
   }),
   vjp([g], { inputs, params: { dim } }) {
-    const blocks = catBlocks(inputs.map((t) => t.shape), dim);
+    const blocks = catBlocks(
+      inputs.map((t) => t.shape),
+      dim,
+    );
     return inputs.map((t, i) => (g && t.requiresGrad ? gatherView('cat', g, blocks[i]) : null));
   },
   jvp: (ts, ctx) => linearJvp(catPrim)(ts, ctx),

@@ -93,9 +93,18 @@ export class Adam extends Optimizer {
     const [stepSize, bc2Sqrt] = this.corrections(s.step);
     const flags = (this.decoupled ? 1 : 0) | (this.amsgrad ? 2 : 0);
     const words = uniformWords([
-      p.size, stepId, flags, 0,
-      { f: this.lr }, { f: this.betas[0] }, { f: this.betas[1] }, { f: this.eps },
-      { f: this.weightDecay }, { f: stepSize }, { f: bc2Sqrt }, 0,
+      p.size,
+      stepId,
+      flags,
+      0,
+      { f: this.lr },
+      { f: this.betas[0] },
+      { f: this.betas[1] },
+      { f: this.eps },
+      { f: this.weightDecay },
+      { f: stepSize },
+      { f: bc2Sqrt },
+      0,
     ]);
     const k = gpuKernel('optim:adam', adamWgsl, {}, [2, 4]);
     gpu.run(k, [gpuBuffer(p.grad!), status, gpuBuffer(p), gpuBuffer(m), gpuBuffer(v), vmax], words, groups1d(p.size));

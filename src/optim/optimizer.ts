@@ -53,7 +53,10 @@ class NonFiniteStatus {
       this.armed = false;
       if (id <= this.reported) return null;
       this.reported = id;
-      return new WebgradError(`${this.name}.step`, `step ${id} of this optimizer found a NaN or infinite gradient (a NaN or infinite loss?) and was skipped; found on the GPU at this readback`);
+      return new WebgradError(
+        `${this.name}.step`,
+        `step ${id} of this optimizer found a NaN or infinite gradient (a NaN or infinite loss?) and was skipped; found on the GPU at this readback`,
+      );
     });
   }
 }
@@ -84,10 +87,16 @@ export abstract class Optimizer {
     const seen = new Map<Tensor, number>();
     list.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new WebgradError(name, `parameter ${i} is not a Tensor (${typeof p})`);
-      if (seen.has(p)) throw new WebgradError(name, `parameter ${i} is the same tensor as parameter ${seen.get(p)} (duplicates would be updated twice)`);
-      if (!p.isLeaf) throw new WebgradError(name, `parameter ${i} of shape ${fmt(p.shape)} is not a leaf tensor (it was computed by '${p.node!.op}'; optimize leaves)`);
+      if (seen.has(p))
+        throw new WebgradError(name, `parameter ${i} is the same tensor as parameter ${seen.get(p)} (duplicates would be updated twice)`);
+      if (!p.isLeaf)
+        throw new WebgradError(
+          name,
+          `parameter ${i} of shape ${fmt(p.shape)} is not a leaf tensor (it was computed by '${p.node!.op}'; optimize leaves)`,
+        );
       if (!p.requiresGrad) throw new WebgradError(name, `parameter ${i} of shape ${fmt(p.shape)} does not require grad`);
-      if (p.backend !== list[0].backend) throw new WebgradError(name, `parameters live on different backends (${list[0].backend.name} and ${p.backend.name})`);
+      if (p.backend !== list[0].backend)
+        throw new WebgradError(name, `parameters live on different backends (${list[0].backend.name} and ${p.backend.name})`);
       seen.set(p, i);
     });
     this.params = list;
@@ -118,8 +127,11 @@ export abstract class Optimizer {
         const g = cpuData(p.grad!).subarray(0, p.size);
         const bad = g.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) {
-          throw new WebgradError(`${this.name}.step`, `gradient of parameter ${this.params.indexOf(p)} (shape ${fmt(p.shape)}) holds ${g[bad]} at element ${bad} ` +
-  `(a NaN or infinite loss?); the step was skipped`);
+          throw new WebgradError(
+            `${this.name}.step`,
+            `gradient of parameter ${this.params.indexOf(p)} (shape ${fmt(p.shape)}) holds ${g[bad]} at element ${bad} ` +
+              `(a NaN or infinite loss?); the step was skipped`,
+          );
         }
       });
       for (const p of live) this.updateCpu(p, this.stateOf(p));
@@ -190,7 +202,10 @@ export abstract class Optimizer {
         }
         tensors[k] = t;
       }
-      loaded.set(p, { step: entry.step, tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, keep(fromArray(t.data, p.shape, { backend: p.backend }))])) });
+      loaded.set(p, {
+        step: entry.step,
+        tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, keep(fromArray(t.data, p.shape, { backend: p.backend }))])),
+      });
     }
     const { lr, params: _params, ...rest } = group;
     checkNumber(op, 'lr', lr as number, 0);

@@ -51,7 +51,8 @@ export class SGD extends Optimizer {
     checkNumber(this.name, 'momentum', momentum, 0);
     checkNumber(this.name, 'dampening', dampening, 0);
     checkNumber(this.name, 'weightDecay', weightDecay, 0);
-    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new WebgradError(this.name, 'Nesterov momentum requires a momentum > 0 and zero dampening');
+    if (nesterov && (momentum <= 0 || dampening !== 0))
+      throw new WebgradError(this.name, 'Nesterov momentum requires a momentum > 0 and zero dampening');
     Object.assign(this, { momentum, dampening, weightDecay, nesterov: !!nesterov });
   }
 
@@ -73,7 +74,16 @@ export class SGD extends Optimizer {
     const useMomentum = this.momentum !== 0;
     const buf = useMomentum ? gpuBuffer(this.stateTensor(p, s, 'momentumBuffer')) : dummyBuffer(gpu);
     const flags = (useMomentum ? 1 : 0) | (this.nesterov ? 2 : 0);
-    const words = uniformWords([p.size, stepId, s.step === 1 ? 1 : 0, flags, { f: this.lr }, { f: this.momentum }, { f: this.dampening }, { f: this.weightDecay }]);
+    const words = uniformWords([
+      p.size,
+      stepId,
+      s.step === 1 ? 1 : 0,
+      flags,
+      { f: this.lr },
+      { f: this.momentum },
+      { f: this.dampening },
+      { f: this.weightDecay },
+    ]);
     const k = gpuKernel('optim:sgd', sgdWgsl, {}, [2, 2]);
     gpu.run(k, [gpuBuffer(p.grad!), status, gpuBuffer(p), buf], words, groups1d(p.size));
   }

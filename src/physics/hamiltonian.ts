@@ -129,7 +129,9 @@ function component(v: Tensor, weights: Record<number, number>): Tensor {
  * eigh, call `E0.backward({ retainGraph: true })`, read κ.grad, then `gap.backward()`).
  */
 /** With `k` (and no `method: 'jacobi'`), or `method: 'tridiagonal'`: the lowest k states by eighTridiagonal. */
-export function hamiltonianSpectrum(source: TridiagonalSpectrumOptions & ({ method?: 'tridiagonal'; k: number } | { method: 'tridiagonal' })): TridiagonalSpectrum;
+export function hamiltonianSpectrum(
+  source: TridiagonalSpectrumOptions & ({ method?: 'tridiagonal'; k: number } | { method: 'tridiagonal' }),
+): TridiagonalSpectrum;
 export function hamiltonianSpectrum(source: (HamiltonianOptions & { method?: 'jacobi'; k?: number }) | Hamiltonian1d): HamiltonianSpectrum;
 export function hamiltonianSpectrum(source: (HamiltonianOptions & SolverChoice) | Hamiltonian1d): HamiltonianSpectrum | TridiagonalSpectrum {
   if (usesTridiagonal(source)) return hamiltonianTridiagonal(source as TridiagonalSpectrumOptions);

@@ -48,7 +48,10 @@ function gridOf(L: number, nx: number): Grid {
     const x = Float64Array.from({ length: nx }, (_, i) => (i === nx - 1 ? L / 2 : -L / 2 + i * dx));
     const kinetic = 1 / (dx * dx);
     g = {
-      L, nx, dx, x,
+      L,
+      nx,
+      dx,
+      x,
       base: x.map((xi) => kinetic + 0.5 * xi * xi),
       bump: x.map((xi) => Math.exp(-0.5 * xi * xi)),
       off: -0.5 * kinetic,
@@ -96,7 +99,12 @@ function exactEntries(g: Grid, kappa: Tensor, batch: number): ExactEntries {
   const kernel = gpuKernel('hamiltonian:bands', `${df64Library()}\n${hamiltonianWgsl}`, {}, [4, 1]);
   return {
     writeDf: (workspace, layout) =>
-      gpu.run(kernel, [gpuBuffer(t.baseDf), gpuBuffer(t.bumpDf), gpuBuffer(kappa), gpuBuffer(t.offDf), workspace], uniformWords([g.nx, batch, layout.offE, 0]), groups1d(batch * g.nx, 64)),
+      gpu.run(
+        kernel,
+        [gpuBuffer(t.baseDf), gpuBuffer(t.bumpDf), gpuBuffer(kappa), gpuBuffer(t.offDf), workspace],
+        uniformWords([g.nx, batch, layout.offE, 0]),
+        groups1d(batch * g.nx, 64),
+      ),
   };
 }
 
@@ -229,9 +237,14 @@ export async function hamiltonianSweep(options: { kappas: readonly number[]; L?:
   try {
     const [energies, expect] = await Promise.all([s.energies.data(), ex.data()]);
     const B = kappas.length;
-    const pick = (src: Float32Array, f: (row: Float32Array) => number): Float64Array => Float64Array.from({ length: B }, (_, b) => f(src.subarray(b * k, (b + 1) * k)));
+    const pick = (src: Float32Array, f: (row: Float32Array) => number): Float64Array =>
+      Float64Array.from({ length: B }, (_, b) => f(src.subarray(b * k, (b + 1) * k)));
     return {
-      kappas, L, nx, k, energies,
+      kappas,
+      L,
+      nx,
+      k,
+      energies,
       E0: pick(energies, (r) => r[0]),
       gap: pick(energies, (r) => r[1] - r[0]),
       dE0: pick(expect, (r) => r[0]),
@@ -289,7 +302,15 @@ export async function solveKappaTridiagonal(kappaValue: number, L: number, nx: n
     for (const t of [s.energies, s.states, s.E0, s.gap, s.x, s.bump, hf, kappa, dualKappa]) t.dispose();
     const round1 = (ms: number): number => Math.round(ms * 10) / 10;
     return {
-      kappa: kappaValue, E0, gap, dE0_dkappa: dE0, dgap_dkappa: dgap, d2E0_dkappa2: d2E0, d2gap_dkappa2: d2gap, hfE0: h[0], hfGap: h[1] - h[0],
+      kappa: kappaValue,
+      E0,
+      gap,
+      dE0_dkappa: dE0,
+      dgap_dkappa: dgap,
+      d2E0_dkappa2: d2E0,
+      d2gap_dkappa2: d2gap,
+      hfE0: h[0],
+      hfGap: h[1] - h[0],
       ms: { build: round1(t1 - t0), eigh: round1(t2 - t1), backward: round1(t3 - t2), total: round1(t3 - t0) },
     };
   } finally {

@@ -13,9 +13,23 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST = join(ROOT, 'demos/dist');
 export const RESULTS = join(ROOT, 'test-results');
 
-const COMMON = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const COMMON = [
+  '--headless',
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
 /** WebGPU on SwiftShader, Chromium's CPU Vulkan driver. */
-export const WEBGPU_ARGS = [...COMMON, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-gpu-sandbox'];
+export const WEBGPU_ARGS = [
+  ...COMMON,
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+  '--disable-gpu-sandbox',
+];
 /** No GPU process features and no unsafe-WebGPU flag: Chromium offers no adapter (or no navigator.gpu). */
 export const NO_WEBGPU_ARGS = [...COMMON, '--disable-gpu'];
 
@@ -107,10 +121,14 @@ export async function openPage(browser: Browser, url: string): Promise<Watched> 
 /** The number shown in the element with this data-testid, once it shows one. */
 export async function readNumber(page: Page, testid: string, timeout = 120_000): Promise<number> {
   const sel = `[data-testid="${testid}"]`;
-  await page.waitForFunction((s) => {
-    const t = document.querySelector(s)?.textContent ?? '';
-    return /[-+]?\d/.test(t) && Number.isFinite(parseFloat(t.replace(/^\[/, '')));
-  }, sel, { timeout });
+  await page.waitForFunction(
+    (s) => {
+      const t = document.querySelector(s)?.textContent ?? '';
+      return /[-+]?\d/.test(t) && Number.isFinite(parseFloat(t.replace(/^\[/, '')));
+    },
+    sel,
+    { timeout },
+  );
   const text = (await page.textContent(sel)) ?? '';
   return parseFloat(text.replace(/^\[/, ''));
 }

@@ -62,59 +62,73 @@ describe.skipIf(!haveChromium && !inCI)('training demos in Chromium', () => {
         expect(await page.getAttribute('[data-testid="backend-badge"]', 'data-backend')).toBe(mode);
       }
 
-      it('playground: an MLP learns the spiral live; a new dataset starts over', async () => {
-        await onPage('playground', async (page) => {
-          await expectBadge(page);
-          await page.waitForSelector('[data-testid="step"][data-step="0"]', { timeout: WAIT });
-          const untrained = Number(await page.getAttribute('[data-testid="accuracy"]', 'data-value'));
-          await page.click('[data-testid="train"]');
-          await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="accuracy"]')?.dataset.value) >= 0.9, null, { timeout: WAIT });
-          await page.click('[data-testid="train"]'); // pause
-          const accuracy = Number(await page.getAttribute('[data-testid="accuracy"]', 'data-value'));
-          expect(accuracy).toBeGreaterThan(untrained);
-          expect(Number(await page.getAttribute('[data-testid="step"]', 'data-step'))).toBeGreaterThan(0);
-          expect(parseFloat((await page.textContent('[data-testid="loss"]')) ?? '')).toBeLessThan(0.5);
-          // The heatmap shows all three classes' colours.
-          const colours = await page.locator('[data-testid="boundary"]').evaluate((c: HTMLCanvasElement) => {
-            const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-            const dominant = new Set<string>();
-            for (let i = 0; i < d.length; i += 4 * 97) {
-              const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
-              dominant.add(r > g && r > b ? 'r' : g > r && g > b ? 'g' : b > r && b > g ? 'b' : '-');
-            }
-            return [...dominant].filter((k) => k !== '-').sort();
+      it(
+        'playground: an MLP learns the spiral live; a new dataset starts over',
+        async () => {
+          await onPage('playground', async (page) => {
+            await expectBadge(page);
+            await page.waitForSelector('[data-testid="step"][data-step="0"]', { timeout: WAIT });
+            const untrained = Number(await page.getAttribute('[data-testid="accuracy"]', 'data-value'));
+            await page.click('[data-testid="train"]');
+            await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="accuracy"]')?.dataset.value) >= 0.9, null, {
+              timeout: WAIT,
+            });
+            await page.click('[data-testid="train"]'); // pause
+            const accuracy = Number(await page.getAttribute('[data-testid="accuracy"]', 'data-value'));
+            expect(accuracy).toBeGreaterThan(untrained);
+            expect(Number(await page.getAttribute('[data-testid="step"]', 'data-step'))).toBeGreaterThan(0);
+            expect(parseFloat((await page.textContent('[data-testid="loss"]')) ?? '')).toBeLessThan(0.5);
+            // The heatmap shows all three classes' colours.
+            const colours = await page.locator('[data-testid="boundary"]').evaluate((c: HTMLCanvasElement) => {
+              const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+              const dominant = new Set<string>();
+              for (let i = 0; i < d.length; i += 4 * 97) {
+                const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+                dominant.add(r > g && r > b ? 'r' : g > r && g > b ? 'g' : b > r && b > g ? 'b' : '-');
+              }
+              return [...dominant].filter((k) => k !== '-').sort();
+            });
+            expect(colours).toEqual(['b', 'g', 'r']);
+            expect(await page.locator('#plot-loss canvas, #plot-accuracy canvas').count()).toBe(2);
+            await page.selectOption('[data-testid="dataset"]', 'circles');
+            await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent?.startsWith('ready'), null, {
+              timeout: WAIT,
+            });
+            expect(await page.getAttribute('[data-testid="step"]', 'data-step')).toBe('0');
           });
-          expect(colours).toEqual(['b', 'g', 'r']);
-          expect(await page.locator('#plot-loss canvas, #plot-accuracy canvas').count()).toBe(2);
-          await page.selectOption('[data-testid="dataset"]', 'circles');
-          await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent?.startsWith('ready'), null, { timeout: WAIT });
-          expect(await page.getAttribute('[data-testid="step"]', 'data-step')).toBe('0');
-        });
-      }, TIMEOUT);
+        },
+        TIMEOUT,
+      );
 
-      it('digits: one epoch reaches ≥ 85 % on held-out digits; confusion matrix, samples, a drawn digit', async () => {
-        await onPage('digits', async (page) => {
-          await expectBadge(page);
-          await page.waitForSelector('[data-testid="train"]:not([disabled])', { timeout: WAIT });
-          await page.fill('[data-testid="epochs"]', '1');
-          await page.click('[data-testid="train"]');
-          await page.waitForSelector('[data-testid="epoch"][data-done="1"]', { timeout: WAIT });
-          expect(Number(await page.getAttribute('[data-testid="test-accuracy"]', 'data-value'))).toBeGreaterThanOrEqual(0.85);
-          expect(await page.getAttribute('[data-testid="confusion"]', 'data-total')).toBe('2000');
-          expect(await page.locator('[data-testid="samples"] figure').count()).toBe(16);
-          expect(await page.textContent('[data-testid="sample-0"]')).toMatch(/^\d → \d$/);
-          // Draw a vertical stroke: the model gives a class and probabilities that sum to 1.
-          await page.locator('[data-testid="pad"]').scrollIntoViewIfNeeded();
-          const box = (await page.locator('[data-testid="pad"]').boundingBox())!;
-          await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
-          await page.mouse.down();
-          for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
-          await page.mouse.up();
-          await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="guess"]')?.textContent ?? ''), null, { timeout: WAIT });
-          expect(Number(await page.getAttribute('[data-testid="guess"]', 'data-sum'))).toBeCloseTo(1, 4);
-          expect(await page.locator('#plot-loss canvas, #plot-accuracy canvas').count()).toBe(2);
-        });
-      }, TIMEOUT);
+      it(
+        'digits: one epoch reaches ≥ 85 % on held-out digits; confusion matrix, samples, a drawn digit',
+        async () => {
+          await onPage('digits', async (page) => {
+            await expectBadge(page);
+            await page.waitForSelector('[data-testid="train"]:not([disabled])', { timeout: WAIT });
+            await page.fill('[data-testid="epochs"]', '1');
+            await page.click('[data-testid="train"]');
+            await page.waitForSelector('[data-testid="epoch"][data-done="1"]', { timeout: WAIT });
+            expect(Number(await page.getAttribute('[data-testid="test-accuracy"]', 'data-value'))).toBeGreaterThanOrEqual(0.85);
+            expect(await page.getAttribute('[data-testid="confusion"]', 'data-total')).toBe('2000');
+            expect(await page.locator('[data-testid="samples"] figure').count()).toBe(16);
+            expect(await page.textContent('[data-testid="sample-0"]')).toMatch(/^\d → \d$/);
+            // Draw a vertical stroke: the model gives a class and probabilities that sum to 1.
+            await page.locator('[data-testid="pad"]').scrollIntoViewIfNeeded();
+            const box = (await page.locator('[data-testid="pad"]').boundingBox())!;
+            await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
+            await page.mouse.down();
+            for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
+            await page.mouse.up();
+            await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="guess"]')?.textContent ?? ''), null, {
+              timeout: WAIT,
+            });
+            expect(Number(await page.getAttribute('[data-testid="guess"]', 'data-sum'))).toBeCloseTo(1, 4);
+            expect(await page.locator('#plot-loss canvas, #plot-accuracy canvas').count()).toBe(2);
+          });
+        },
+        TIMEOUT,
+      );
     });
   }
 });

@@ -36,7 +36,15 @@ export function drawGraph(svg: SVGSVGElement, trace: Trace, tangents: Map<number
     const b = box(byIndex.get(e.to)!);
     const [x0, y0, x1, y1] = [a.x + BOX.w, a.y + BOX.h / 2, b.x - 2, b.y + BOX.h / 2];
     const d = (x1 - x0) / 2;
-    edgeLayer.append(el('path', { d: `M ${x0} ${y0} C ${x0 + d} ${y0}, ${x1 - d} ${y1}, ${x1} ${y1}`, fill: 'none', stroke: '#9aa3b2', 'stroke-width': 1.6, 'marker-end': 'url(#arrow)' }));
+    edgeLayer.append(
+      el('path', {
+        d: `M ${x0} ${y0} C ${x0 + d} ${y0}, ${x1 - d} ${y1}, ${x1} ${y1}`,
+        fill: 'none',
+        stroke: '#9aa3b2',
+        'stroke-width': 1.6,
+        'marker-end': 'url(#arrow)',
+      }),
+    );
     // Cubic midpoint with these control points is the chord's midpoint.
     const [mx, my] = [(x0 + x1) / 2, (y0 + y1) / 2];
     const w = 10 + e.label.length * 7.4;
@@ -51,17 +59,52 @@ export function drawGraph(svg: SVGSVGElement, trace: Trace, tangents: Map<number
     const { x, y } = box(n);
     const g = el('g', { 'data-testid': `node-${n.i}` });
     const isIO = n.op === 'input' || n.i === OUTPUT;
-    g.append(el('rect', { x, y, width: BOX.w, height: BOX.h, rx: 10, fill: isIO ? '#eef3ff' : '#ffffff', stroke: isIO ? '#9fb6ea' : '#c9d0dc', 'stroke-width': 1.4 }));
+    g.append(
+      el('rect', {
+        x,
+        y,
+        width: BOX.w,
+        height: BOX.h,
+        rx: 10,
+        fill: isIO ? '#eef3ff' : '#ffffff',
+        stroke: isIO ? '#9fb6ea' : '#c9d0dc',
+        'stroke-width': 1.4,
+      }),
+    );
     g.append(el('text', { x: x + 12, y: y + 23, 'font-size': 15, 'font-weight': 600, fill: '#1d2433' }, definition(n)));
     const v = trace.values.get(n.i)!;
     const a = trace.adjoints.get(n.i)!;
-    g.append(el('text', { x: x + 12, y: y + 48, 'font-size': 14, fill: '#1f5fbf', 'font-family': 'var(--mono)', 'data-testid': `value-${n.i}` }, `${vname(n.i)} = ${fmt(v)}`));
-    g.append(el('text', { x: x + 12, y: y + 70, 'font-size': 14, fill: '#c2410c', 'font-family': 'var(--mono)', 'data-testid': `adjoint-${n.i}` }, `${vname(n.i, 'bar')} = ${fmt(a)}`));
-    g.append(el('text', { x: x + 12, y: y + 92, 'font-size': 14, fill: '#15803d', 'font-family': 'var(--mono)', 'data-testid': `tangent-${n.i}` }, `${vname(n.i, 'dot')} = ${fmt(tangents.get(n.i)!)}`));
+    g.append(
+      el(
+        'text',
+        { x: x + 12, y: y + 48, 'font-size': 14, fill: '#1f5fbf', 'font-family': 'var(--mono)', 'data-testid': `value-${n.i}` },
+        `${vname(n.i)} = ${fmt(v)}`,
+      ),
+    );
+    g.append(
+      el(
+        'text',
+        { x: x + 12, y: y + 70, 'font-size': 14, fill: '#c2410c', 'font-family': 'var(--mono)', 'data-testid': `adjoint-${n.i}` },
+        `${vname(n.i, 'bar')} = ${fmt(a)}`,
+      ),
+    );
+    g.append(
+      el(
+        'text',
+        { x: x + 12, y: y + 92, 'font-size': 14, fill: '#15803d', 'font-family': 'var(--mono)', 'data-testid': `tangent-${n.i}` },
+        `${vname(n.i, 'dot')} = ${fmt(tangents.get(n.i)!)}`,
+      ),
+    );
     svg.append(g);
   }
   svg.append(labelLayer);
 
   const out = box(byIndex.get(OUTPUT)!);
-  svg.append(el('text', { x: out.x + BOX.w, y: out.y + BOX.h + 22, 'text-anchor': 'end', 'font-size': 14, fill: '#475066' }, `f(x₁, x₂) = ${vname(OUTPUT)},  seeds ${vname(OUTPUT, 'bar')} = 1, (ẋ₁, ẋ₂) = (${fmt(seed[0])}, ${fmt(seed[1])})`));
+  svg.append(
+    el(
+      'text',
+      { x: out.x + BOX.w, y: out.y + BOX.h + 22, 'text-anchor': 'end', 'font-size': 14, fill: '#475066' },
+      `f(x₁, x₂) = ${vname(OUTPUT)},  seeds ${vname(OUTPUT, 'bar')} = 1, (ẋ₁, ẋ₂) = (${fmt(seed[0])}, ${fmt(seed[1])})`,
+    ),
+  );
 }

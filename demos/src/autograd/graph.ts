@@ -20,11 +20,46 @@ interface OpDef {
 }
 
 const OPS: Record<Exclude<OpName, 'input'>, OpDef> = {
-  ln: { expr: ([a]) => `ln ${a}`, f64: ([a]) => Math.log(a), partials: ([a]) => [1 / a], partialLabels: ([a]) => [`1/${a}`], tangentLabel: ([a], [da]) => `${da} / ${a}`, webgrad: ([a]) => log(a) },
-  cos: { expr: ([a]) => `cos ${a}`, f64: ([a]) => Math.cos(a), partials: ([a]) => [-Math.sin(a)], partialLabels: ([a]) => [`−sin ${a}`], tangentLabel: ([a], [da]) => `−sin ${a} · ${da}`, webgrad: ([a]) => cos(a) },
-  mul: { expr: ([a, b]) => `${a} · ${b}`, f64: ([a, b]) => a * b, partials: ([a, b]) => [b, a], partialLabels: ([a, b]) => [b, a], tangentLabel: ([a, b], [da, db]) => `${da} · ${b} + ${a} · ${db}`, webgrad: ([a, b]) => mul(a, b) },
-  add: { expr: ([a, b]) => `${a} + ${b}`, f64: ([a, b]) => a + b, partials: () => [1, 1], partialLabels: () => ['1', '1'], tangentLabel: (_, [da, db]) => `${da} + ${db}`, webgrad: ([a, b]) => add(a, b) },
-  sub: { expr: ([a, b]) => `${a} − ${b}`, f64: ([a, b]) => a - b, partials: () => [1, -1], partialLabels: () => ['1', '−1'], tangentLabel: (_, [da, db]) => `${da} − ${db}`, webgrad: ([a, b]) => sub(a, b) },
+  ln: {
+    expr: ([a]) => `ln ${a}`,
+    f64: ([a]) => Math.log(a),
+    partials: ([a]) => [1 / a],
+    partialLabels: ([a]) => [`1/${a}`],
+    tangentLabel: ([a], [da]) => `${da} / ${a}`,
+    webgrad: ([a]) => log(a),
+  },
+  cos: {
+    expr: ([a]) => `cos ${a}`,
+    f64: ([a]) => Math.cos(a),
+    partials: ([a]) => [-Math.sin(a)],
+    partialLabels: ([a]) => [`−sin ${a}`],
+    tangentLabel: ([a], [da]) => `−sin ${a} · ${da}`,
+    webgrad: ([a]) => cos(a),
+  },
+  mul: {
+    expr: ([a, b]) => `${a} · ${b}`,
+    f64: ([a, b]) => a * b,
+    partials: ([a, b]) => [b, a],
+    partialLabels: ([a, b]) => [b, a],
+    tangentLabel: ([a, b], [da, db]) => `${da} · ${b} + ${a} · ${db}`,
+    webgrad: ([a, b]) => mul(a, b),
+  },
+  add: {
+    expr: ([a, b]) => `${a} + ${b}`,
+    f64: ([a, b]) => a + b,
+    partials: () => [1, 1],
+    partialLabels: () => ['1', '1'],
+    tangentLabel: (_, [da, db]) => `${da} + ${db}`,
+    webgrad: ([a, b]) => add(a, b),
+  },
+  sub: {
+    expr: ([a, b]) => `${a} − ${b}`,
+    f64: ([a, b]) => a - b,
+    partials: () => [1, -1],
+    partialLabels: () => ['1', '−1'],
+    tangentLabel: (_, [da, db]) => `${da} − ${db}`,
+    webgrad: ([a, b]) => sub(a, b),
+  },
 };
 
 export interface GraphNode {
@@ -88,7 +123,10 @@ export function adjointFormula(i: number): string {
 export function tangentFormula(i: number): string {
   const n = node(i);
   if (n.op === 'input') return `${vname(i, 'dot')} = ${i === -1 ? 'ẋ₁' : 'ẋ₂'}`;
-  const rule = OPS[n.op].tangentLabel(n.inputs.map((k) => vname(k)), n.inputs.map((k) => vname(k, 'dot')));
+  const rule = OPS[n.op].tangentLabel(
+    n.inputs.map((k) => vname(k)),
+    n.inputs.map((k) => vname(k, 'dot')),
+  );
   return `${vname(i, 'dot')} = ${rule}`;
 }
 
@@ -101,7 +139,10 @@ export interface Trace {
 
 /** Forward and reverse sweep in float64 JS: the exact reference (f and ∂f/∂x are these adjoints). */
 export function trace64(x1: number, x2: number): Trace {
-  const values = new Map<number, number>([[-1, x1], [0, x2]]);
+  const values = new Map<number, number>([
+    [-1, x1],
+    [0, x2],
+  ]);
   for (const n of INNER) values.set(n.i, OPS[n.op as Exclude<OpName, 'input'>].f64(n.inputs.map((k) => values.get(k)!)));
   const adjoints = new Map<number, number>(NODES.map((n) => [n.i, 0]));
   adjoints.set(OUTPUT, 1);
@@ -123,7 +164,10 @@ export async function traceWebgrad(x1: number, x2: number): Promise<Trace> {
   const kept: [number, Tensor][] = [];
   const f = (...args: Tensor[]): Tensor => {
     const [a1, a2, ...eps] = args;
-    const v = new Map<number, Tensor>([[-1, a1], [0, a2]]);
+    const v = new Map<number, Tensor>([
+      [-1, a1],
+      [0, a2],
+    ]);
     INNER.forEach((n, k) => {
       const t = add(OPS[n.op as Exclude<OpName, 'input'>].webgrad(n.inputs.map((j) => v.get(j)!)), eps[k]);
       v.set(n.i, t);
@@ -133,7 +177,11 @@ export async function traceWebgrad(x1: number, x2: number): Promise<Trace> {
   };
   const [value, grads] = valueAndGrad(f)(x1, x2, ...INNER.map(() => 0));
   try {
-    const values = new Map<number, number>([[-1, x1], [0, x2], [OUTPUT, await value.item()]]);
+    const values = new Map<number, number>([
+      [-1, x1],
+      [0, x2],
+      [OUTPUT, await value.item()],
+    ]);
     for (const [i, t] of kept) values.set(i, await t.item());
     const adjoints = new Map<number, number>();
     const order = [-1, 0, ...INNER.map((n) => n.i)];

@@ -41,7 +41,10 @@ const median = (xs: number[]): number => {
  * interleaved; a run repeats the Jacobian until it lasts about `minRunMs` (browsers round the clock to 0.1 ms).
  */
 export async function timeJacobians(n: number, m: number, runs = 5, minRunMs = 5): Promise<JacobianTiming> {
-  const W = tensor(normals(m * n, 1000 * n + m).map((w) => w / Math.sqrt(n)), { shape: [m, n] });
+  const W = tensor(
+    normals(m * n, 1000 * n + m).map((w) => w / Math.sqrt(n)),
+    { shape: [m, n] },
+  );
   const x = tensor(normals(n, 7 + n));
   const f = (v: Tensor): Tensor => tanh(matmul(W, v));
   const modes = { forward: jacfwd(f), reverse: jacrev(f) };

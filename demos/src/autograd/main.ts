@@ -32,9 +32,18 @@ function fillTraces(t: Trace, tangents: Map<number, number>): void {
       }),
     );
   };
-  rows($<HTMLTableElement>('#primal'), NODES.map((n) => [definition(n), t.values.get(n.i)!]));
-  rows($<HTMLTableElement>('#tangent'), NODES.map((n) => [tangentFormula(n.i), tangents.get(n.i)!]));
-  rows($<HTMLTableElement>('#adjoint'), [...NODES].reverse().map((n) => [adjointFormula(n.i), t.adjoints.get(n.i)!]));
+  rows(
+    $<HTMLTableElement>('#primal'),
+    NODES.map((n) => [definition(n), t.values.get(n.i)!]),
+  );
+  rows(
+    $<HTMLTableElement>('#tangent'),
+    NODES.map((n) => [tangentFormula(n.i), tangents.get(n.i)!]),
+  );
+  rows(
+    $<HTMLTableElement>('#adjoint'),
+    [...NODES].reverse().map((n) => [adjointFormula(n.i), t.adjoints.get(n.i)!]),
+  );
 }
 
 let current: { x1: number; x2: number; trace: Trace } | null = null;

@@ -13,8 +13,20 @@ const post = (r: Request, transfer: Transferable[] = []): void => worker.postMes
 const SIDE = 28;
 
 const curves = { step: [] as number[], loss: [] as number[], epochStep: [] as number[], accuracy: [] as number[] };
-const lossPlot = new Plot($('#plot-loss'), { xLabel: 'step', yLabel: 'loss', series: [{ label: 'training loss (batch)', stroke: '#c2410c' }], logY: true, height: 200 });
-const accPlot = new Plot($('#plot-accuracy'), { xLabel: 'step', yLabel: 'accuracy', series: [{ label: 'held-out accuracy', stroke: '#15803d', points: true }], height: 200, yRange: () => [0, 1] });
+const lossPlot = new Plot($('#plot-loss'), {
+  xLabel: 'step',
+  yLabel: 'loss',
+  series: [{ label: 'training loss (batch)', stroke: '#c2410c' }],
+  logY: true,
+  height: 200,
+});
+const accPlot = new Plot($('#plot-accuracy'), {
+  xLabel: 'step',
+  yLabel: 'accuracy',
+  series: [{ label: 'held-out accuracy', stroke: '#15803d', points: true }],
+  height: 200,
+  yRange: () => [0, 1],
+});
 
 function setStatus(text: string, state: 'busy' | 'idle'): void {
   const el = $('#status');
@@ -39,10 +51,15 @@ function showConfusion(confusion: number[]): void {
   const table = $('#confusion');
   const head = `<thead><tr><th></th>${[...Array(10).keys()].map((j) => `<th>${j}</th>`).join('')}</tr></thead>`;
   const rows = [...Array(10).keys()]
-    .map((i) => `<tr><th>${i}</th>${[...Array(10).keys()].map((j) => {
-      const n = confusion[i * 10 + j];
-      return `<td class="${i === j ? 'hit' : n > 0 ? 'miss' : ''}">${n}</td>`;
-    }).join('')}</tr>`)
+    .map(
+      (i) =>
+        `<tr><th>${i}</th>${[...Array(10).keys()]
+          .map((j) => {
+            const n = confusion[i * 10 + j];
+            return `<td class="${i === j ? 'hit' : n > 0 ? 'miss' : ''}">${n}</td>`;
+          })
+          .join('')}</tr>`,
+    )
     .join('');
   table.innerHTML = `${head}<tbody>${rows}</tbody>`;
   table.dataset.total = String(confusion.reduce((a, b) => a + b, 0));

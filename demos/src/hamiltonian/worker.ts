@@ -3,9 +3,25 @@
 // (the lowest states, Nₓ up to 10⁵) and the dense eigh. Both give E0, the gap and their first and second
 // κ-derivatives the same way: κ a dual number, two reverse passes (forward over reverse, as the CLI does).
 import {
-  dual, eigvalsh, enterDualLevel, exitDualLevel, hamiltonian1d, hamiltonianSpectrum, hamiltonianSweep, hamiltonianTridiagonal,
-  hellmannFeynman, init, memory, noGrad, slice, stateExpectations, tensor, Tensor, unpackDual,
-  type HamiltonianSpectrum, type TridiagonalSpectrum,
+  dual,
+  eigvalsh,
+  enterDualLevel,
+  exitDualLevel,
+  hamiltonian1d,
+  hamiltonianSpectrum,
+  hamiltonianSweep,
+  hamiltonianTridiagonal,
+  hellmannFeynman,
+  init,
+  memory,
+  noGrad,
+  slice,
+  stateExpectations,
+  tensor,
+  Tensor,
+  unpackDual,
+  type HamiltonianSpectrum,
+  type TridiagonalSpectrum,
 } from 'webgrad';
 import type { EnergiesResult, Request, Response, StateResult } from './protocol';
 
@@ -83,9 +99,23 @@ async function stateTridiagonal(req: Extract<Request, { type: 'state' }>): Promi
   disposeAll(s, { kappa, one, hf });
   const t3 = performance.now();
   return {
-    type: 'state', id: req.id, kappa: req.kappa, grid: { L: req.L, nx: req.nx }, method: 'tridiagonal',
-    energies, E0, gap: energies[1] - energies[0], dE0, dgap, d2E0, d2gap, hfE0: expectations[0], hfGap: expectations[1] - expectations[0],
-    x, potential, densities,
+    type: 'state',
+    id: req.id,
+    kappa: req.kappa,
+    grid: { L: req.L, nx: req.nx },
+    method: 'tridiagonal',
+    energies,
+    E0,
+    gap: energies[1] - energies[0],
+    dE0,
+    dgap,
+    d2E0,
+    d2gap,
+    hfE0: expectations[0],
+    hfGap: expectations[1] - expectations[0],
+    x,
+    potential,
+    densities,
     ms: { forward: t1 - t0, backward: t2 - t1, readback: t3 - t2, total: t3 - t0 },
     liveTensors: memory().tensors,
   };

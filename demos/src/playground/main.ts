@@ -6,7 +6,12 @@ import { Config, GRID, LIMIT, Request, Response, Snapshot } from './protocol';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => document.querySelector<T>(sel)!;
 const byTestId = (id: string): HTMLElement => $(`[data-testid="${id}"]`);
-const COLORS: [number, number, number][] = [[47, 95, 208], [194, 65, 12], [21, 128, 61], [126, 34, 206]];
+const COLORS: [number, number, number][] = [
+  [47, 95, 208],
+  [194, 65, 12],
+  [21, 128, 61],
+  [126, 34, 206],
+];
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const post = (r: Request): void => worker.postMessage(r);
@@ -14,11 +19,27 @@ let running = false;
 let points: { x: Float32Array; y: Float32Array } | null = null;
 const history = { step: [] as number[], loss: [] as number[], accuracy: [] as number[] };
 
-const lossPlot = new Plot($('#plot-loss'), { xLabel: 'step', yLabel: 'loss', series: [{ label: 'cross-entropy', stroke: '#c2410c' }], logY: true, height: 220 });
-const accPlot = new Plot($('#plot-accuracy'), { xLabel: 'step', yLabel: 'accuracy', series: [{ label: 'training accuracy', stroke: '#15803d' }], height: 220, yRange: () => [0, 1] });
+const lossPlot = new Plot($('#plot-loss'), {
+  xLabel: 'step',
+  yLabel: 'loss',
+  series: [{ label: 'cross-entropy', stroke: '#c2410c' }],
+  logY: true,
+  height: 220,
+});
+const accPlot = new Plot($('#plot-accuracy'), {
+  xLabel: 'step',
+  yLabel: 'accuracy',
+  series: [{ label: 'training accuracy', stroke: '#15803d' }],
+  height: 220,
+  yRange: () => [0, 1],
+});
 
 function config(): Config {
-  const hidden = $<HTMLInputElement>('#hidden').value.split(/[,\s]+/).filter(Boolean).map(Number).filter((h) => Number.isInteger(h) && h > 0 && h <= 512);
+  const hidden = $<HTMLInputElement>('#hidden')
+    .value.split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((h) => Number.isInteger(h) && h > 0 && h <= 512);
   const lr = Number($<HTMLInputElement>('#lr').value);
   return {
     dataset: $<HTMLSelectElement>('#dataset').value as Config['dataset'],
@@ -70,7 +91,7 @@ function draw(s: Snapshot): void {
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
   if (!points) return;
-  const toPx = (v: number, flip: boolean): number => ((flip ? -v : v) + LIMIT) / (2 * LIMIT) * canvas.width;
+  const toPx = (v: number, flip: boolean): number => (((flip ? -v : v) + LIMIT) / (2 * LIMIT)) * canvas.width;
   for (let i = 0; i < points.y.length; i++) {
     const [r, g, b] = COLORS[points.y[i] % COLORS.length];
     ctx.beginPath();

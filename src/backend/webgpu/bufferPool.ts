@@ -69,10 +69,11 @@ export class BufferPool {
 
   /** Destroys idle buffers (memory pressure or shutdown). */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) {
-      this.pooledBytes -= b.size;
-      b.destroy();
-    }
+    for (const list of this.free.values())
+      for (const b of list) {
+        this.pooledBytes -= b.size;
+        b.destroy();
+      }
     this.free.clear();
     this.freedInBatch.clear();
   }

@@ -140,7 +140,7 @@ export class WebGPUBackend implements Backend {
       opInProgress(),
       `a tensor of ${size} elements needs ${bytes} bytes (${gib(bytes)}), more than this adapter's largest storage buffer: ` +
         `${this.maxBufferBytes} bytes (${gib(this.maxBufferBytes)}; maxBufferSize ${maxBufferSize}, ` +
-  `maxStorageBufferBindingSize ${maxStorageBufferBindingSize})`,
+        `maxStorageBufferBindingSize ${maxStorageBufferBindingSize})`,
     );
   }
 
@@ -390,7 +390,11 @@ export class WebGPUBackend implements Backend {
   run(kernel: GpuKernel, buffers: readonly GPUBuffer[], uniforms: ArrayBufferView | null, workgroups: readonly number[]): void {
     if (this.waiting !== null && !this.owning) {
       // Copies now: the caller may reuse its arrays before the call replays.
-      const [u, bs, wg] = [uniforms && new Uint8Array(uniforms.buffer.slice(uniforms.byteOffset, uniforms.byteOffset + uniforms.byteLength)), buffers.slice(), workgroups.slice()];
+      const [u, bs, wg] = [
+        uniforms && new Uint8Array(uniforms.buffer.slice(uniforms.byteOffset, uniforms.byteOffset + uniforms.byteLength)),
+        buffers.slice(),
+        workgroups.slice(),
+      ];
       this.waiting.push(() => this.run(kernel, bs, u, wg));
       return;
     }

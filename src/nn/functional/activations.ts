@@ -34,7 +34,11 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   if (p === 1) return mul(x, 0);
   const next = mulberry32(options.seed ?? (dropoutSeed = (Math.imul(dropoutSeed, 1664525) + 1013904223) >>> 0));
   const scale = 1 / (1 - p);
-  const mask = fromArray(Float32Array.from({ length: x.size }, () => (next() < p ? 0 : scale)), x.shape, { backend: x.backend });
+  const mask = fromArray(
+    Float32Array.from({ length: x.size }, () => (next() < p ? 0 : scale)),
+    x.shape,
+    { backend: x.backend },
+  );
   const y = mul(x, mask);
   mask.dispose();
   return y;
@@ -51,8 +55,12 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
   if (k === 0 || k > x.ndim || !sameShape(x.shape.slice(x.ndim - k), normalizedShape)) {
     throw new WebgradError(op, `normalizedShape ${fmt(normalizedShape)} must be the trailing dims of the input ${fmt(x.shape)}`);
   }
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
-    if (t && !sameShape(t.shape, normalizedShape)) throw new WebgradError(op, `${name} of shape ${fmt(t.shape)} must have shape ${fmt(normalizedShape)}`);
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t && !sameShape(t.shape, normalizedShape))
+      throw new WebgradError(op, `${name} of shape ${fmt(t.shape)} must have shape ${fmt(normalizedShape)}`);
   }
   const axis = Array.from({ length: k }, (_, i) => x.ndim - k + i);
   const temps: Tensor[] = [];

@@ -30,7 +30,8 @@ export type Labels = Tensor | readonly number[];
 export function checkLabels(op: string, labels: ArrayLike<number>, classes: number): void {
   for (let i = 0; i < labels.length; i++) {
     const t = labels[i];
-    if (!Number.isInteger(t)) throw new WebgradError(op, `target[${i}] = ${t} is not an integer class index (targets are class labels 0…${classes - 1})`);
+    if (!Number.isInteger(t))
+      throw new WebgradError(op, `target[${i}] = ${t} is not an integer class index (targets are class labels 0…${classes - 1})`);
     if (t < 0 || t >= classes) throw new WebgradError(op, `target[${i}] = ${t} is out of range for ${classes} classes`);
   }
 }
@@ -41,7 +42,10 @@ export function labelTensor(op: string, logits: Tensor, target: Labels, rows: nu
   if (target instanceof Tensor) {
     assertUsable(op, logits, target);
     if (target.ndim !== want.length || (want.length === 1 && target.shape[0] !== rows)) {
-      throw new WebgradError(op, `target of shape ${fmt(target.shape)} does not match logits of shape ${fmt(logits.shape)} (expected target shape ${fmt(want)})`);
+      throw new WebgradError(
+        op,
+        `target of shape ${fmt(target.shape)} does not match logits of shape ${fmt(logits.shape)} (expected target shape ${fmt(want)})`,
+      );
     }
     if (target.backend.name === 'cpu') checkLabels(op, cpuData(target).subarray(0, target.size), classes);
     return { t: target, made: false };
@@ -89,7 +93,10 @@ function forwardKernel(x: Tensor, t: Tensor, rows: number, classes: number, eps:
     const gpu = asWebGPU(x.backend);
     const status = deviceStatus(gpu, 'crossEntropy', 3, (w) => {
       const value = new Float32Array(new Uint32Array([w[1]]).buffer)[0];
-      return new WebgradError('crossEntropy', `target[${w[2]}] = ${value} is not a class index in [0, C) (found on the GPU after the call; that loss is NaN)`);
+      return new WebgradError(
+        'crossEntropy',
+        `target[${w[2]}] = ${value} is not a class index in [0, C) (found on the GPU after the call; that loss is NaN)`,
+      );
     });
     const k = gpuKernel('nn:cross_entropy', crossEntropyWgsl, {}, [2, 3]);
     const words = uniformWords([rows, classes, status.nextCall(), 0, { f: eps }]);

@@ -70,9 +70,21 @@ const sizes = (m: number, l: TridiagonalLaunch) => {
   const parts = columnGroups * (1 + 2 * NB) + symvGroups(m, 0, l); // partial sums of one column
   const pv = Math.max(parts, NB * m); // where p starts in `part` (Yᵀ·V₂₂, NB×m, fills it when forming Q)
   return {
-    M: m, MM: m * m, NB, NP: np, COLUMN_WG: l.columnWg, COLUMN_ROWS: l.columnRows, COLUMN_GROUPS: columnGroups,
-    SYMV_WG: l.symvWg, REFLECT_WG: l.reflectWg, TILE_WG: l.tileWg,
-    YS: np * m * NB, WS: m * NB, TS: np * NB * NB, PV: pv, PS: pv + m,
+    M: m,
+    MM: m * m,
+    NB,
+    NP: np,
+    COLUMN_WG: l.columnWg,
+    COLUMN_ROWS: l.columnRows,
+    COLUMN_GROUPS: columnGroups,
+    SYMV_WG: l.symvWg,
+    REFLECT_WG: l.reflectWg,
+    TILE_WG: l.tileWg,
+    YS: np * m * NB,
+    WS: m * NB,
+    TS: np * NB * NB,
+    PV: pv,
+    PS: pv + m,
   };
 };
 
@@ -80,7 +92,14 @@ const sizes = (m: number, l: TridiagonalLaunch) => {
 const AFTER_JACOBI = new Set(['rayleigh', 'qz', 'qx', 'qupdate']);
 /** Entry point `entry` of eigh.tri.reduce or eigh.tri.q at padded size m (all share one layout). */
 const kernel = (m: number, l: TridiagonalLaunch, entry: string): GpuKernel =>
-  gpuKernel(`eigh:tri:${entry}:${m}:${tridiagonalLaunchKey(l)}`, `${triWgsl}\n${AFTER_JACOBI.has(entry) ? qWgsl : reduceWgsl}`, sizes(m, l), [0, 7], true, entry);
+  gpuKernel(
+    `eigh:tri:${entry}:${m}:${tridiagonalLaunchKey(l)}`,
+    `${triWgsl}\n${AFTER_JACOBI.has(entry) ? qWgsl : reduceWgsl}`,
+    sizes(m, l),
+    [0, 7],
+    true,
+    entry,
+  );
 
 /** Buffers and bind groups of the reduction at one padded size, sharing the Jacobi workspace's A and V. */
 export interface TridiagonalWorkspace {

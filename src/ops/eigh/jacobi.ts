@@ -31,7 +31,19 @@ import { noGrad } from '../../autograd/node';
 import { Tensor, tidy } from '../../tensor';
 import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
 import { B, blockBody, G, solveBody } from './unroll';
-import { encodeBackTransform, encodePlan, encodeQuotients, encodeTridiagonal, ON_OFFSET, TRIDIAGONAL_LAUNCH, TridiagonalLaunch, tridiagonalLaunchKey, TridiagonalWorkspace, tridiagonalWorkspace, useTridiagonal } from './gpuTridiagonalize';
+import {
+  encodeBackTransform,
+  encodePlan,
+  encodeQuotients,
+  encodeTridiagonal,
+  ON_OFFSET,
+  TRIDIAGONAL_LAUNCH,
+  TridiagonalLaunch,
+  tridiagonalLaunchKey,
+  TridiagonalWorkspace,
+  tridiagonalWorkspace,
+  useTridiagonal,
+} from './gpuTridiagonalize';
 import jacobiWgsl from '../../../shaders/eigh/jacobi.wgsl?raw';
 import solveWgsl from '../../../shaders/eigh/solve.wgsl?raw';
 import blockWgsl from '../../../shaders/eigh/block.wgsl?raw';
@@ -147,8 +159,18 @@ const sizes = (m: number, l: JacobiLaunch) => {
   const [K, HK] = [m / G, m / B];
   const runs = runCount(m, l);
   return {
-    M: m, G, K, KK: K * K, HK, MM: m * m, BB: B * B, DQ: HK * B * B, RUNS: Math.max(1, runs),
-    TOL: JACOBI_TOL, RANKED, MAX_STEPS: MAX_SWEEPS * (K - 1),
+    M: m,
+    G,
+    K,
+    KK: K * K,
+    HK,
+    MM: m * m,
+    BB: B * B,
+    DQ: HK * B * B,
+    RUNS: Math.max(1, runs),
+    TOL: JACOBI_TOL,
+    RANKED,
+    MAX_STEPS: MAX_SWEEPS * (K - 1),
   };
 };
 /** Workgroups of the solve, block and rank dispatches at padded size m. */
@@ -178,8 +200,7 @@ const blockKernel = (m: number, l: JacobiLaunch): GpuKernel =>
 const weightsKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('weights', m, l, weightsWgsl, {}, [1, 2]);
 /** eigh.rank for padded size m (exported for its test). */
 export const rankKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('rank', m, l, rankWgsl, { WG: l.rankWg }, [2, 2]);
-const matchKernel = (m: number, l: JacobiLaunch): GpuKernel =>
-  jacobi('match', m, l, matchWgsl, { WG: l.matchWg, ROUNDS: MATCH_ROUNDS }, [3, 2]);
+const matchKernel = (m: number, l: JacobiLaunch): GpuKernel => jacobi('match', m, l, matchWgsl, { WG: l.matchWg, ROUNDS: MATCH_ROUNDS }, [3, 2]);
 const initKernel = (): GpuKernel => gpuKernel('eigh:init', initWgsl, {}, [1, 2]);
 const collectKernel = (): GpuKernel => gpuKernel('eigh:collect', collectWgsl, {}, [2, 2]);
 const orderKernel = (): GpuKernel => gpuKernel('eigh:order', orderWgsl, {}, [2, 2]);
@@ -237,7 +258,21 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
     // first, in stream order (destroy waits for the GPU).
     gpu.inOrder(() => {
       gpu.flush();
-      for (const b of [old.a, old.v, old.ctl, ...old.staging, old.dq, old.turning, old.runs, old.w, old.ranked, old.rows, old.pairs, ...(old.tri?.buffers ?? [])]) b.destroy();
+      for (const b of [
+        old.a,
+        old.v,
+        old.ctl,
+        ...old.staging,
+        old.dq,
+        old.turning,
+        old.runs,
+        old.w,
+        old.ranked,
+        old.rows,
+        old.pairs,
+        ...(old.tri?.buffers ?? []),
+      ])
+        b.destroy();
     });
   }
   const device = gpu.device;
@@ -299,14 +334,20 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   const m = paddedSize(n);
   const limit = gpu.device.limits.maxStorageBufferBindingSize;
   if (m * m * 4 > limit) {
-    throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${m * m * 4} bytes per GPU buffer, more than this device's ${limit}; use the CPU backend`);
+    throw new WebgradError(
+      'eigh',
+      `a ${n}×${n} matrix needs ${m * m * 4} bytes per GPU buffer, more than this device's ${limit}; use the CPU backend`,
+    );
   }
   const launch = launchFor(gpu);
   const shared = gpu.device.limits.maxComputeWorkgroupStorageSize;
   const pairing = (m / G) * 8 + launch.matchWg * 4 + 64; // eigh.match: two u32 per group, one f32 per invocation, counters
   if (pairing > shared) {
-    throw new WebgradError('eigh', `a ${n}×${n} matrix needs ${pairing} bytes of workgroup memory to pair its index groups, ` +
-  `more than this device's ${shared}; use the CPU backend`);
+    throw new WebgradError(
+      'eigh',
+      `a ${n}×${n} matrix needs ${pairing} bytes of workgroup memory to pair its index groups, ` +
+        `more than this device's ${shared}; use the CPU backend`,
+    );
   }
   const ws = workspace(gpu, m, launch);
   const status = gpu.alloc(2);
@@ -314,8 +355,18 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   const tri = useTridiagonal(n) ? (ws.tri ??= tridiagonalWorkspace(gpu, m, launch.tri, ws.a, ws.v)) : null;
   const triQuotients = tri ? empty(x.backend, [...lead, n]) : null;
   const run: JacobiRun = {
-    gpu, ws, launch, tri, n, m, batch, vectors,
-    input: gpuBuffer(x), unordered: gpuBuffer(unordered), quotients: triQuotients && gpuBuffer(triQuotients), status: status.payload,
+    gpu,
+    ws,
+    launch,
+    tri,
+    n,
+    m,
+    batch,
+    vectors,
+    input: gpuBuffer(x),
+    unordered: gpuBuffer(unordered),
+    quotients: triQuotients && gpuBuffer(triQuotients),
+    status: status.payload,
   };
   gpu.hold((own) => runJacobi(run, own));
   const quotients = triQuotients ?? rayleighQuotients(x, unordered);
@@ -325,13 +376,19 @@ export function eighGpu(x: Tensor, vectors: boolean): [Tensor, Tensor | null] {
   quotients.dispose();
   unordered.dispose();
   const shape = fmt(x.shape);
-  gpu.deferCheck(status.payload, 2, ([flags, done]) => {
-    jacobiStats.lastSteps = done;
-    jacobiStats.stepsPerSweep = ws.steps;
-    if (flags & 1) return new WebgradError('eigh', `input of shape ${shape} contains NaN or Inf (found on the GPU; reported at this readback)`);
-    if (flags & 2) return new WebgradError('eigh', `did not converge in ${MAX_SWEEPS * ws.steps} steps (${MAX_SWEEPS} sweeps' worth; input of shape ${shape})`);
-    return null;
-  }, () => status.release());
+  gpu.deferCheck(
+    status.payload,
+    2,
+    ([flags, done]) => {
+      jacobiStats.lastSteps = done;
+      jacobiStats.stepsPerSweep = ws.steps;
+      if (flags & 1) return new WebgradError('eigh', `input of shape ${shape} contains NaN or Inf (found on the GPU; reported at this readback)`);
+      if (flags & 2)
+        return new WebgradError('eigh', `did not converge in ${MAX_SWEEPS * ws.steps} steps (${MAX_SWEEPS} sweeps' worth; input of shape ${shape})`);
+      return null;
+    },
+    () => status.release(),
+  );
   if (vectors) return [w, v];
   v.dispose();
   return [w, null];

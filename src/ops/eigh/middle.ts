@@ -27,10 +27,15 @@ export const EIGH_MIDDLE = {
     const k = gpuKernel('eigh:backward', backwardWgsl, {}, [3, 2]);
     const words = uniformWords([n, out.size, glam ? 1 : 0, 0, { f: DEGENERATE_RTOL }, 0, 0, 0]);
     gpu.run(k, [gpuBuffer(wMat), gpuBuffer(lam), gpuBuffer(glam ?? lam), gpuBuffer(out), flag.payload], words, groups1d(out.size));
-    gpu.deferCheck(flag.payload, 1, ([raised]) => {
-      if (raised) warnDegenerate();
-      return null;
-    }, () => flag.release());
+    gpu.deferCheck(
+      flag.payload,
+      1,
+      ([raised]) => {
+        if (raised) warnDegenerate();
+        return null;
+      },
+      () => flag.release(),
+    );
     return out;
   },
 };

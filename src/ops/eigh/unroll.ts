@@ -14,7 +14,11 @@ export const G = 4;
 export const B = 2 * G;
 
 const range = (n: number): number[] => [...Array(n).keys()];
-const PAIRS: [number, number][] = range(B).flatMap((p) => range(B).filter((q) => q > p).map((q): [number, number] => [p, q]));
+const PAIRS: [number, number][] = range(B).flatMap((p) =>
+  range(B)
+    .filter((q) => q > p)
+    .map((q): [number, number] => [p, q]),
+);
 
 /** Global index of local index i of a pair block whose groups start at `g.x` and `g.y` (ascending). */
 const index = (g: string, i: number): string => `(${g}.${i < G ? 'x' : 'y'} + ${i % G}u)`;
@@ -37,7 +41,13 @@ function vRows(rows: string, cols: string, d: string): string {
   return range(B)
     .map((i) => {
       const load = range(B).map((k) => `let w_${k} = v[row + ${index(cols, k)}];`);
-      const store = range(B).map((j) => `v[row + ${index(cols, j)}] = ${plus(`w_${j}`, range(B).map((k) => `w_${k} * ${d}_${k}_${j}`))};`);
+      const store = range(B).map(
+        (j) =>
+          `v[row + ${index(cols, j)}] = ${plus(
+            `w_${j}`,
+            range(B).map((k) => `w_${k} * ${d}_${k}_${j}`),
+          )};`,
+      );
       return [`{`, `let row = ${index(rows, i)} * M;`, ...load, ...store, `}`].join('\n');
     })
     .join('\n');
@@ -88,7 +98,9 @@ export function solveBody(): Record<string, string> {
     SWEEP: sweep.join('\n'),
     WEIGHTS: weights.join('\n'),
     STORE: lower.map(([i, j]) => `a[${index('pp', i)} * M + ${index('pp', j)}] = a_${i}_${j};`).join('\n'),
-    STORE_D: range(B).flatMap((r) => range(B).map((c) => `dq[base + ${r * B + c}u] = d_${r}_${c};`)).join('\n'),
+    STORE_D: range(B)
+      .flatMap((r) => range(B).map((c) => `dq[base + ${r * B + c}u] = d_${r}_${c};`))
+      .join('\n'),
     V_DIAG: vRows('pp', 'pp', 'd'),
   };
 }
@@ -96,7 +108,9 @@ export function solveBody(): Record<string, string> {
 /** eigh.block: the off-diagonal pair block (P, R), R < P, of A from both sides and V's two blocks. */
 export function blockBody(): Record<string, string> {
   const loadD = (name: string, base: string): string =>
-    range(B).flatMap((k) => range(B).map((j) => `let ${name}_${k}_${j} = dq[${base} + ${k * B + j}u];`)).join('\n');
+    range(B)
+      .flatMap((k) => range(B).map((j) => `let ${name}_${k}_${j} = dq[${base} + ${k * B + j}u];`))
+      .join('\n');
   // Group (s, u) sub-blocks: each lies wholly above or below the diagonal, so one select per sub-block.
   const orient = range(2).flatMap((s) =>
     range(2).flatMap((u) => {
@@ -119,14 +133,23 @@ export function blockBody(): Record<string, string> {
   // values are live at once than in Y = Qpᵀ·X first (X, Y and both D's).
   const right = range(B).flatMap((i) => [
     ...range(B).map((j) => `let x_${i}_${j} = a[${addr(i, j)}];`),
-    ...range(B).map((j) => `let t_${i}_${j} = ${plus(`x_${i}_${j}`, range(B).map((k) => `x_${i}_${k} * dr_${k}_${j}`))};`),
+    ...range(B).map(
+      (j) =>
+        `let t_${i}_${j} = ${plus(
+          `x_${i}_${j}`,
+          range(B).map((k) => `x_${i}_${k} * dr_${k}_${j}`),
+        )};`,
+    ),
   ]);
   const left = [
     ...range(2).flatMap((s) => range(2).flatMap((u) => [`var m_${s}${u} = 0.0;`, `var f_${s}${u} = 0.0;`])),
     ...range(B).flatMap((j) =>
       range(B).map((i) => {
         const su = `${Math.floor(i / G)}${Math.floor(j / G)}`;
-        const z = plus(`t_${i}_${j}`, range(B).map((k) => `dp_${k}_${i} * t_${k}_${j}`));
+        const z = plus(
+          `t_${i}_${j}`,
+          range(B).map((k) => `dp_${k}_${i} * t_${k}_${j}`),
+        );
         return `{ let z = ${z}; a[${addr(i, j)}] = z; m_${su} = max(m_${su}, abs(z) * (sp_${i} * sr_${j})); f_${su} += z * z; }`;
       }),
     ),
@@ -139,7 +162,9 @@ export function blockBody(): Record<string, string> {
     }),
   );
   const scales = (name: string, g: string): string =>
-    range(B).map((i) => `let ${name}_${i} = inv_sqrt_abs(a[${index(g, i)} * (M + 1u)]);`).join('\n');
+    range(B)
+      .map((i) => `let ${name}_${i} = inv_sqrt_abs(a[${index(g, i)} * (M + 1u)]);`)
+      .join('\n');
   return {
     LOAD_DP: loadD('dp', 'pbase'),
     LOAD_DR: loadD('dr', 'rbase'),

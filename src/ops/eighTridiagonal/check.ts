@@ -4,7 +4,10 @@ import { assertUsable, Tensor } from '../../tensor';
 
 /** Checks d [..., n] and e [..., n − 1] and the selection; returns n, lo and hi. */
 export function checkTridiagonal(op: string, d: Tensor, e: Tensor, select?: readonly [number, number]): { n: number; lo: number; hi: number } {
-  for (const [name, t] of [['d', d], ['e', e]] as const) {
+  for (const [name, t] of [
+    ['d', d],
+    ['e', e],
+  ] as const) {
     if (!(t instanceof Tensor)) throw new WebgradError(op, `${name} must be a Tensor, got ${typeof t}`);
     assertUsable(op, t);
   }

@@ -7,7 +7,10 @@ import { CLUSTER_RTOL, ITERATIONS } from './constants';
 
 /** Throws at the call when d or e holds NaN or ±Inf. */
 export function checkFiniteCpu(op: string, d: Tensor, e: Tensor): void {
-  for (const [name, t] of [['d', d], ['e', e]] as const) {
+  for (const [name, t] of [
+    ['d', d],
+    ['e', e],
+  ] as const) {
     const xs = cpuData(t);
     for (let i = 0; i < t.size; i++) {
       if (!Number.isFinite(xs[i])) throw new WebgradError(op, `${name} of shape ${fmt(t.shape)} contains NaN or Inf (element ${i} is ${xs[i]})`);
@@ -19,7 +22,15 @@ export function checkFiniteCpu(op: string, d: Tensor, e: Tensor): void {
  * Eigenpairs lo..hi−1 of each matrix: eigenvalues [..., k]; eigenvectors [..., n, k] (columns). `dExact`, when
  * given, replaces d's float32 values with float64 ones (the Hamiltonian's diagonal built on the host).
  */
-export function eighTridiagonalCpu(d: Tensor, e: Tensor, lo: number, hi: number, vectors: boolean, dExact?: Float64Array, eExact?: Float64Array): [Tensor, Tensor | null] {
+export function eighTridiagonalCpu(
+  d: Tensor,
+  e: Tensor,
+  lo: number,
+  hi: number,
+  vectors: boolean,
+  dExact?: Float64Array,
+  eExact?: Float64Array,
+): [Tensor, Tensor | null] {
   const n = d.shape[d.ndim - 1];
   const k = hi - lo;
   const lead = d.shape.slice(0, -1);

@@ -35,7 +35,12 @@ export function eigenvalueVjpFused(v: Tensor, gw: Tensor): [Tensor, Tensor] {
   const gpu = asWebGPU(v.backend);
   const kernel = gpuKernel(`eighTridiagonal:vjp:${n}:${k}`, vjpWgsl, { N: n, K: k }, [2, 2]);
   const standIn = ge.size === 0 ? gpu.alloc(1) : null;
-  gpu.run(kernel, [gpuBuffer(v), gpuBuffer(gw), gpuBuffer(gd), standIn ? (standIn.payload as GPUBuffer) : gpuBuffer(ge)], uniformWords([batch]), groups1d(batch * n, 64));
+  gpu.run(
+    kernel,
+    [gpuBuffer(v), gpuBuffer(gw), gpuBuffer(gd), standIn ? (standIn.payload as GPUBuffer) : gpuBuffer(ge)],
+    uniformWords([batch]),
+    groups1d(batch * n, 64),
+  );
   standIn?.release();
   return [gd, ge];
 }

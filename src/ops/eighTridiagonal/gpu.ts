@@ -35,7 +35,14 @@ export function eigenKernel(gpu: WebGPUBackend, n: number, k: number, entry: str
   const launch = LAUNCH[forced ?? (gpu.cpuDriver ? 'cpu' : 'gpu')];
   const values = { N: n, K: k, WG: launch.wg, VWG: launch.vwg, CLUSTER_RTOL: CLUSTER_RTOL.toExponential(), ITERATIONS };
   // Uniform: lo, batch, the five offsets, pad. Inputs d, e; outputs w, v, workspace, flags.
-  const kernel = gpuKernel(`eighTridiagonal:${n}:${k}:${launch.wg}:${launch.vwg}:${entry}`, `${df64Library()}\n${eigenWgsl}`, values, [2, 4], true, entry);
+  const kernel = gpuKernel(
+    `eighTridiagonal:${n}:${k}:${launch.wg}:${launch.vwg}:${entry}`,
+    `${df64Library()}\n${eigenWgsl}`,
+    values,
+    [2, 4],
+    true,
+    entry,
+  );
   return { kernel, launch };
 }
 
@@ -63,15 +70,26 @@ export function eighTridiagonalGpu(
   const layout = workspaceLayout(batch, n, k, vectors);
   const limit = gpu.device.limits.maxStorageBufferBindingSize;
   if (layout.size * 8 > limit) {
-    throw new WebgradError('eighTridiagonal', `${batch} matrices of size ${n} with ${k} eigenpairs need ${layout.size * 8} bytes of workspace, ` +
-  `more than this device's ${limit}; select fewer eigenpairs or use the CPU backend`);
+    throw new WebgradError(
+      'eighTridiagonal',
+      `${batch} matrices of size ${n} with ${k} eigenpairs need ${layout.size * 8} bytes of workspace, ` +
+        `more than this device's ${limit}; select fewer eigenpairs or use the CPU backend`,
+    );
   }
-  if (k > 65535 || batch > 65535) throw new WebgradError('eighTridiagonal', `at most 65535 eigenvalues and 65535 matrices per call on WebGPU, got ${k} and ${batch}`);
+  if (k > 65535 || batch > 65535)
+    throw new WebgradError('eighTridiagonal', `at most 65535 eigenvalues and 65535 matrices per call on WebGPU, got ${k} and ${batch}`);
   const ws = gpu.alloc(2 * layout.size);
   const flags = gpu.upload(new Float32Array(4));
   const uniform = new Uint32Array([lo, batch, layout.offE, layout.offE2, layout.offInfo, layout.offLam, layout.offSlot, 0]);
   const standIn = v ? null : gpu.alloc(1); // the vectors binding when no vectors are asked for
-  const buffers = [gpuBuffer(d), gpuBuffer(e.size > 0 ? e : d), gpuBuffer(w), v ? gpuBuffer(v) : (standIn!.payload as GPUBuffer), ws.payload as GPUBuffer, flags.payload as GPUBuffer];
+  const buffers = [
+    gpuBuffer(d),
+    gpuBuffer(e.size > 0 ? e : d),
+    gpuBuffer(w),
+    v ? gpuBuffer(v) : (standIn!.payload as GPUBuffer),
+    ws.payload as GPUBuffer,
+    flags.payload as GPUBuffer,
+  ];
   const run = (entry: string, groups: readonly number[]): void => {
     const { kernel } = eigenKernel(gpu, n, k, entry);
     gpu.run(kernel, buffers, uniform, groups);
@@ -84,10 +102,19 @@ export function eighTridiagonalGpu(
   ws.release();
   standIn?.release();
   const shape = fmt([...lead, n]);
-  gpu.deferCheck(flags.payload as GPUBuffer, 1, ([bits]) => {
-    if (bits & 1) return new WebgradError('eighTridiagonal', `input with diagonal of shape ${shape} contains NaN or Inf (found on the GPU; reported at this readback)`);
-    if (bits & 2) return new WebgradError('eighTridiagonal', `inverse iteration broke down (diagonal of shape ${shape})`);
-    return null;
-  }, () => (flags as Storage).release());
+  gpu.deferCheck(
+    flags.payload as GPUBuffer,
+    1,
+    ([bits]) => {
+      if (bits & 1)
+        return new WebgradError(
+          'eighTridiagonal',
+          `input with diagonal of shape ${shape} contains NaN or Inf (found on the GPU; reported at this readback)`,
+        );
+      if (bits & 2) return new WebgradError('eighTridiagonal', `inverse iteration broke down (diagonal of shape ${shape})`);
+      return null;
+    },
+    () => (flags as Storage).release(),
+  );
   return [w, v];
 }

@@ -38,7 +38,14 @@ const FORWARD = {
     eighTridiagonalGpu(d, e, lo, hi, vectors, exact?.writeDf),
 };
 
-export function eighTridiagonalForward(d: Tensor, e: Tensor, lo: number, hi: number, vectors: boolean, exact?: ExactEntries): [Tensor, Tensor | null] {
+export function eighTridiagonalForward(
+  d: Tensor,
+  e: Tensor,
+  lo: number,
+  hi: number,
+  vectors: boolean,
+  exact?: ExactEntries,
+): [Tensor, Tensor | null] {
   return FORWARD[d.backend.name](d, e, lo, hi, vectors, exact);
 }
 
@@ -94,7 +101,11 @@ export function eighTridiagonalWith(d: Tensor, e: Tensor, options: EighTridiagon
  *   call on the CPU, at the next readback on WebGPU.
  * @example const [w, v] = eighTridiagonal(d, e, { select: [0, 4] });
  */
-export function eighTridiagonal(d: Tensor, e: Tensor, options?: EighTridiagonalOptions & { vectors?: true }): [eigenvalues: Tensor, eigenvectors: Tensor];
+export function eighTridiagonal(
+  d: Tensor,
+  e: Tensor,
+  options?: EighTridiagonalOptions & { vectors?: true },
+): [eigenvalues: Tensor, eigenvectors: Tensor];
 export function eighTridiagonal(d: Tensor, e: Tensor, options: EighTridiagonalOptions & { vectors: false }): Tensor;
 export function eighTridiagonal(d: Tensor, e: Tensor, options: EighTridiagonalOptions = {}): Tensor | [Tensor, Tensor] {
   const [w, v] = eighTridiagonalWith(d, e, options);

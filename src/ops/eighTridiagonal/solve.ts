@@ -52,7 +52,12 @@ function solveGpu(d: Tensor, e: Tensor, s: Tensor, b: Tensor): Tensor {
   const wg = gpu.cpuDriver ? 4 : 64;
   const kernel = gpuKernel(`tridiagonalSolve:${n}:${k}:${wg}`, solveWgsl, { N: n, K: k, WG: wg }, [4, 2]);
   const ws = gpu.alloc(4 * batch * k * n);
-  gpu.run(kernel, [gpuBuffer(d), gpuBuffer(e.size > 0 ? e : d), gpuBuffer(s), gpuBuffer(b), gpuBuffer(x), ws.payload as GPUBuffer], uniformWords([batch]), groups1d(batch * k, wg));
+  gpu.run(
+    kernel,
+    [gpuBuffer(d), gpuBuffer(e.size > 0 ? e : d), gpuBuffer(s), gpuBuffer(b), gpuBuffer(x), ws.payload as GPUBuffer],
+    uniformWords([batch]),
+    groups1d(batch * k, wg),
+  );
   ws.release();
   return x;
 }
@@ -68,8 +73,16 @@ export function tridiagonalSolve(d: Tensor, e: Tensor, shifts: Tensor, b: Tensor
   const k = shifts.shape[shifts.ndim - 1];
   const wantS = [...lead, k];
   const wantB = [...lead, n, k];
-  if (shifts.ndim !== wantS.length || shifts.shape.some((x, i) => x !== wantS[i]) || b.ndim !== wantB.length || b.shape.some((x, i) => x !== wantB[i])) {
-    throw new WebgradError(OP, `d ${fmt(d.shape)} needs shifts [..., K] and b [..., n, K] with the same leading dims, got ${fmt(shifts.shape)} and ${fmt(b.shape)}`);
+  if (
+    shifts.ndim !== wantS.length ||
+    shifts.shape.some((x, i) => x !== wantS[i]) ||
+    b.ndim !== wantB.length ||
+    b.shape.some((x, i) => x !== wantB[i])
+  ) {
+    throw new WebgradError(
+      OP,
+      `d ${fmt(d.shape)} needs shifts [..., K] and b [..., n, K] with the same leading dims, got ${fmt(shifts.shape)} and ${fmt(b.shape)}`,
+    );
   }
   return bind1(solvePrim, [d, e, shifts, b], undefined);
 }
