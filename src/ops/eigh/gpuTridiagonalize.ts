@@ -118,7 +118,10 @@ export function tridiagonalWorkspace(gpu: WebGPUBackend, m: number, launch: Trid
   const s = sizes(m, launch);
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC; // COPY_SRC: the quotients are copied out
-  const buffer = (words: number): GPUBuffer => device.createBuffer({ size: Math.max(16, words * 4), usage: storage });
+  const buffer = (words: number): GPUBuffer => {
+    gpu.checkAllocation(words);
+    return gpu.createBuffer(Math.max(16, words * 4), storage);
+  };
   const stateWords = 6 + 2 * NB; // shaders/eigh/tri.wgsl's State: six scalars, then yv and wv
   const [y, w, t, part, state] = [buffer(s.YS), buffer(s.WS), buffer(s.TS), buffer(s.PS), buffer(stateWords)];
   const slots: number[] = [];

@@ -277,7 +277,11 @@ function workspace(gpu: WebGPUBackend, m: number, l: JacobiLaunch): Workspace {
   }
   const device = gpu.device;
   const storage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
-  const buffer = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, bytes), usage: storage | extra });
+  // Workspace buffers go through the backend: the adapter's limits checked at the call, errors scoped.
+  const buffer = (bytes: number, extra = 0): GPUBuffer => {
+    gpu.checkAllocation(Math.ceil(bytes / 4));
+    return gpu.createBuffer(Math.max(16, bytes), storage | extra);
+  };
   const pairs = m / B;
   const groups = m / G;
   const [a, v, ctl] = [buffer(m * m * 4), buffer(m * m * 4), buffer(32)];
