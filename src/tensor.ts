@@ -175,7 +175,7 @@ export class Tensor {
     }
     h.outputIndex = this.outputIndex;
     if (this._requiresGrad) h.origin = this.origin ?? this;
-    if (this.tangents?.size) h.tangents = new Map([...this.tangents].map(([level, t]) => [level, t.savedHandle()]));
+    copyTangents(this, h);
     return h;
   }
 
@@ -209,6 +209,11 @@ export class Tensor {
   toString(): string {
     return `Tensor(shape=[${this.shape.join(', ')}], backend=${this.backend.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
+}
+
+/** Gives `to` its own handles on `from`'s forward-mode tangents (a detached copy that stays dual). */
+export function copyTangents(from: Tensor, to: Tensor): void {
+  if (from.tangents?.size) to.tangents = new Map([...from.tangents].map(([level, t]) => [level, t.savedHandle()]));
 }
 
 /** Throws naming `op` when any tensor was disposed or tensors mix backends. */

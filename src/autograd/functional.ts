@@ -3,7 +3,7 @@
 import { fromArray, zerosLike } from '../ops/creation';
 import { cat, reshape } from '../ops/shape';
 import { fmt, sameShape, sizeOf, WebgradError } from '../shape';
-import { Tensor } from '../tensor';
+import { copyTangents, Tensor } from '../tensor';
 import { computeGradients } from './backward';
 import { dual, identityView, unpackDual } from './dual';
 import { dualLevel } from './forward';
@@ -37,7 +37,7 @@ function differentiationTargets(xs: readonly Tensor[]): { targets: Tensor[]; nes
   const targets = xs.map((x) => {
     if (nested && x.requiresGrad) return identityView(x);
     const leaf = x.detach().requiresGrad_();
-    if (x.tangents?.size) leaf.tangents = new Map([...x.tangents].map(([level, t]) => [level, t.savedHandle()]));
+    copyTangents(x, leaf);
     return leaf;
   });
   return { targets, nested };
@@ -91,7 +91,7 @@ export function valueAndGrad(f: Differentiable): (...xs: Arg[]) => [Tensor, Tens
 /** `y` out of the graph, its forward-mode tangents kept. */
 function detachKeepingTangents(y: Tensor): Tensor {
   const out = y.detach();
-  if (y.tangents?.size) out.tangents = new Map([...y.tangents].map(([level, t]) => [level, t.savedHandle()]));
+  copyTangents(y, out);
   return out;
 }
 

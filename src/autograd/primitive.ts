@@ -98,6 +98,21 @@ function recorded<P>(prim: Primitive<P>, backend: BackendName, inputs: readonly 
   );
 }
 
+const renamings = new WeakMap<Primitive<never>, Map<string, Primitive<never>>>();
+
+/**
+ * `prim` under a public op's name (what errors and the tape show: 'mean' for the sum primitive, 'slice' for
+ * a strided gather), built once per (primitive, name).
+ */
+export function renamed<P>(prim: Primitive<P>, name: string): Primitive<P> {
+  const key = prim as unknown as Primitive<never>;
+  let byName = renamings.get(key);
+  if (!byName) renamings.set(key, (byName = new Map()));
+  let p = byName.get(name) as Primitive<P> | undefined;
+  if (!p) byName.set(name, (p = { ...prim, name }) as unknown as Primitive<never>);
+  return p;
+}
+
 /** Convenience: a one-output primitive's output. */
 export function bind1<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): Tensor {
   return bind(prim, inputs, params)[0];

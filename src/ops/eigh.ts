@@ -2,7 +2,7 @@
 // WebGPU (a parallel block Jacobi, src/ops/eigh/jacobi.ts), with one VJP and one JVP rule for both,
 // written in ops: fused steps (src/ops/eigh/middle.ts) when nothing records, the same algebra in recorded
 // ops when the derivative is itself differentiated (second order).
-import { needsComposite, primitive, Primitive, bind } from '../autograd/primitive';
+import { bind, needsComposite, primitive, Primitive, renamed } from '../autograd/primitive';
 import { hasActiveTangent } from '../autograd/forward';
 import { needsGrad } from '../autograd/record';
 import { fmt, WebgradError } from '../shape';
@@ -135,7 +135,7 @@ export function eigh(a: Tensor): [eigenvalues: Tensor, eigenvectors: Tensor] {
 export function eigvalsh(a: Tensor): Tensor {
   checkSquare('eigvalsh', a);
   if (!needsGrad([a]) && !hasActiveTangent(a)) return EIGH_FORWARD[a.backend.name](a, false)[0];
-  const [w, v] = bind({ ...eighPrim, name: 'eigvalsh' }, [a], undefined);
+  const [w, v] = bind(renamed(eighPrim, 'eigvalsh'), [a], undefined);
   v.dispose(); // the tape holds its own handle
   return w;
 }

@@ -3,7 +3,7 @@
 // differentiated. Rows expand into the templates shaders/unary*.wgsl and shaders/binary*.wgsl. Each row is
 // a primitive: backward is the fused g·f′ kernel, or g·d(x) in recorded ops while a graph is being
 // recorded (createGraph, forward mode over reverse); forward mode is one fused kernel giving f and ẋ·f′.
-import { bind1, needsComposite, primitive, Primitive } from '../autograd/primitive';
+import { bind1, needsComposite, primitive, Primitive, renamed } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
 import { broadcastShapes, broadcastStrides, collapseDims, packDims, sameShape, Shape, stridedOffsets, WebgradError } from '../shape';
 import { Tensor } from '../tensor';
@@ -463,15 +463,6 @@ const comparePrim: Primitive<BinaryParams> = primitive({ name: 'compare', impl: 
 
 // ---- ops ---------------------------------------------------------------------------------------------
 
-const namedPrims = new Map<string, Primitive<never>>();
-/** `prim` under the op's public name (what errors and the tape show), built once per name. */
-function named<P>(prim: Primitive<P>, name: string): Primitive<P> {
-  const key = `${prim.name}:${name}`;
-  let p = namedPrims.get(key) as Primitive<P> | undefined;
-  if (!p) namedPrims.set(key, (p = { ...prim, name }) as Primitive<never>);
-  return p;
-}
-
 /** A JS number becomes a 0-d tensor on the other operand's backend. */
 export function toTensor(v: TensorLike, like: Tensor, op: string): Tensor {
   if (v instanceof Tensor) return v;
@@ -482,7 +473,7 @@ export function toTensor(v: TensorLike, like: Tensor, op: string): Tensor {
 /** Runs the table's unary op `name`; `op` is the name errors and the tape show (e.g. 'mul' for mulScalar). */
 export function unary(name: UnaryName, x: Tensor, p0 = 0, p1 = 0, op: string = name): Tensor {
   if (!(x instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${typeof x}`);
-  return bind1(named(unaryPrim, op), [x], { name, p0, p1 });
+  return bind1(renamed(unaryPrim, op), [x], { name, p0, p1 });
 }
 
 /** Unary forms of a binary op with a JS number on the right ([0]) or on the left ([1]). */
@@ -506,7 +497,7 @@ export function binary(name: BinaryName, aIn: TensorLike, bIn: TensorLike): Tens
   const b = toTensor(bIn, like, name);
   const outShape = broadcastShapes(name, a.shape, b.shape);
   const prim = BINARY[name].d ? binaryPrim : comparePrim;
-  return bind1(named(prim, name), [a, b], { name, outShape });
+  return bind1(renamed(prim, name), [a, b], { name, outShape });
 }
 
 /** a + b, elementwise with NumPy broadcasting (JS numbers allowed). */

@@ -2,7 +2,7 @@
 // into zeros backward, or the reverse); gather and indexSelect read through an index tensor
 // (shaders/index.wgsl, with an atomic-free scatter-add backward); triu/tril mask (shaders/triangle.wgsl);
 // outer is a broadcast product.
-import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
+import { bind1, linearJvp, primitive, Primitive, renamed } from '../autograd/primitive';
 import { groups1d } from '../backend/webgpu/kernel';
 import { fmt, normalizeAxis, packDims, Shape, sizeOf, stridedOffsets, stridesOf, WebgradError } from '../shape';
 import { assertUsable, NestedArray, Tensor } from '../tensor';
@@ -281,7 +281,7 @@ const scatterAddPrim: Primitive<IndexParams> = primitive<IndexParams>({
 });
 
 function indexGather(x: Tensor, idx: Tensor, p: IndexPlan): Tensor {
-  return bind1({ ...gatherPrim, name: p.op }, [x, idx], { ...p, xShape: x.shape });
+  return bind1(renamed(gatherPrim, p.op), [x, idx], { ...p, xShape: x.shape });
 }
 
 /** Runs `fn` on the index as a tensor, disposing it afterwards when this call made it (the tape keeps its own handle). */

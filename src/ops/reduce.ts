@@ -1,7 +1,7 @@
 // Reductions over all elements or a set of dims, as primitives: sum/mean (linear: their VJP is a
 // broadcast), max/min, logsumexp and norm (fused backward kernels unless the backward is being recorded),
 // argmax/argmin (no derivative), and softmax/logSoftmax built from them. Kernels: src/ops/reduceKernels.ts.
-import { bind1, needsComposite, primitive, Primitive } from '../autograd/primitive';
+import { bind1, needsComposite, primitive, Primitive, renamed } from '../autograd/primitive';
 import { fmt, normalizeAxes, normalizeAxis, reducedShape, Shape, WebgradError } from '../shape';
 import { assertUsable, Tensor } from '../tensor';
 import { addMethods } from './util';
@@ -202,14 +202,7 @@ export function sum(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
 export function mean(x: Tensor, dim?: DimArg, keepdim?: boolean): Tensor {
   const p = reduceParams('mean', x, dim, keepdim);
   const n = p.axes.reduce((acc, a) => acc * x.shape[a], 1);
-  return bind1(named(sumPrim, 'mean'), [x], { ...p, scale: 1 / n });
-}
-
-const namedCache = new Map<string, Primitive<never>>();
-function named<P>(prim: Primitive<P>, name: string): Primitive<P> {
-  let q = namedCache.get(name) as Primitive<P> | undefined;
-  if (!q) namedCache.set(name, (q = { ...prim, name }) as Primitive<never>);
-  return q;
+  return bind1(renamed(sumPrim, 'mean'), [x], { ...p, scale: 1 / n });
 }
 
 function extremum(op: 'max' | 'min', x: Tensor, dim: unknown, keepdim: unknown): Tensor {

@@ -2,7 +2,7 @@
 // select, diag, cat). A view addresses elements of a contiguous base as offset + Σ coord·stride; copying a
 // view into a contiguous tensor is a gather, the reverse a scatter into zeros. The two are each other's
 // adjoint, so each one's backward is the other. Internal: not re-exported from src/index.ts.
-import { bind1, linearJvp, primitive, Primitive } from '../autograd/primitive';
+import { bind1, linearJvp, primitive, Primitive, renamed } from '../autograd/primitive';
 import { Backend } from '../backend/backend';
 import { groups1d } from '../backend/webgpu/kernel';
 import { collapseDims, packDims, Shape, sizeOf, stridedOffsets, stridesOf } from '../shape';
@@ -67,8 +67,8 @@ const gatherPrim: Primitive<ViewParams> = primitive<ViewParams>({
     cpu: ([x], p) => [gatherKernel(x, p)],
     webgpu: ([x], p) => [gatherKernel(x, p)],
   },
-  vjp: ([g], { params }) => [g && bind1(named(embedPrim, params.op), [g], params)],
-  jvp: (ts, ctx) => linearJvp(named(gatherPrim, ctx.params.op))(ts, ctx),
+  vjp: ([g], { params }) => [g && bind1(renamed(embedPrim, params.op), [g], params)],
+  jvp: (ts, ctx) => linearJvp(renamed(gatherPrim, ctx.params.op))(ts, ctx),
   saves: { inputs: false, outputs: false },
 });
 
@@ -79,8 +79,8 @@ const embedPrim: Primitive<ViewParams> = primitive<ViewParams>({
     cpu: ([x], p) => [embedKernel(x, p)],
     webgpu: ([x], p) => [embedKernel(x, p)],
   },
-  vjp: ([g], { params }) => [g && bind1(named(gatherPrim, params.op), [g], params)],
-  jvp: (ts, ctx) => linearJvp(named(embedPrim, ctx.params.op))(ts, ctx),
+  vjp: ([g], { params }) => [g && bind1(renamed(gatherPrim, params.op), [g], params)],
+  jvp: (ts, ctx) => linearJvp(renamed(embedPrim, ctx.params.op))(ts, ctx),
   saves: { inputs: false, outputs: false },
 });
 
@@ -96,21 +96,12 @@ function embedKernel(x: Tensor, { op, view, baseShape }: ViewParams): Tensor {
   return y;
 }
 
-const namedCache = new Map<string, Primitive<ViewParams>>();
-/** The primitive under the public op's name (slice, select, diag, cat) for errors and the tape. */
-function named(prim: Primitive<ViewParams>, op: string): Primitive<ViewParams> {
-  const key = `${prim.name}:${op}`;
-  let p = namedCache.get(key);
-  if (!p) namedCache.set(key, (p = { ...prim, name: op }));
-  return p;
-}
-
 /** The view of `x` (a tensor of `x.shape`) as a new contiguous tensor, recorded as `op`. */
 export function gatherView(op: string, x: Tensor, view: View): Tensor {
-  return bind1(named(gatherPrim, op), [x], { op, view, baseShape: x.shape });
+  return bind1(renamed(gatherPrim, op), [x], { op, view, baseShape: x.shape });
 }
 
 /** Zeros of `baseShape` with `x` written into the view, recorded as `op`. */
 export function embedView(op: string, x: Tensor, baseShape: Shape, view: View): Tensor {
-  return bind1(named(embedPrim, op), [x], { op, view, baseShape });
+  return bind1(renamed(embedPrim, op), [x], { op, view, baseShape });
 }
