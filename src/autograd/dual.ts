@@ -55,3 +55,19 @@ export function unpackDual(t: Tensor): [primal: Tensor, tangent: Tensor | null] 
   const primal = withMasked(level, () => bind1(identity, [t], undefined));
   return [primal, tangent ? tangent.savedHandle(true) : null];
 }
+
+/**
+ * Runs `y.backward()` and reads the gradient it accumulates into the scalar leaf `x` with its tangent at the
+ * innermost dual level, then clears `x.grad`. With `x` a dual number x + ε (`dual(x, 1)`), the reverse pass
+ * carries tangents, so the pair is dy/dx and d²y/dx² (forward over reverse).
+ * @example const [dE0, d2E0] = await gradAndTangent(E0, kappa, true);
+ */
+export async function gradAndTangent(y: Tensor, x: Tensor, retainGraph = false): Promise<[first: number, second: number]> {
+  y.backward({ retainGraph });
+  if (!x.grad) throw new WebgradError('gradAndTangent', 'no gradient reached x: is it a leaf that requires grad, and does y depend on it?');
+  const [first, second] = unpackDual(x.grad);
+  const values = await Promise.all([first.item(), second ? second.item() : 0]);
+  [first, second].forEach((t) => t?.dispose());
+  x.zeroGrad();
+  return values as [number, number];
+}

@@ -7,7 +7,7 @@
 import { Backend } from '../backend/backend';
 import { cpu64Backend } from '../backend/cpu';
 import { noGrad } from '../autograd/node';
-import { dual, unpackDual } from '../autograd/dual';
+import { dual, gradAndTangent } from '../autograd/dual';
 import { enterDualLevel, exitDualLevel, hasActiveTangent } from '../autograd/forward';
 import { groups1d } from '../backend/webgpu/kernel';
 import { fromArray, full } from '../ops/creation';
@@ -286,16 +286,8 @@ export async function solveKappaTridiagonal(kappaValue: number, L: number, nx: n
     const hf = stateExpectations(s);
     const [E0, gap] = [await s.E0.item(), await s.gap.item()];
     const t2 = performance.now();
-    const derivatives = async (y: Tensor, retainGraph: boolean): Promise<[number, number]> => {
-      y.backward({ retainGraph });
-      const [first, second] = unpackDual(kappa.grad!);
-      const values = [await first.item(), second ? await second.item() : 0] as [number, number];
-      [first, second].forEach((t) => t?.dispose());
-      kappa.zeroGrad();
-      return values;
-    };
-    const [dE0, d2E0] = await derivatives(s.E0, true);
-    const [dgap, d2gap] = await derivatives(s.gap, false);
+    const [dE0, d2E0] = await gradAndTangent(s.E0, kappa, true);
+    const [dgap, d2gap] = await gradAndTangent(s.gap, kappa);
     const h = await hf.data();
     await getWebGPUBackend()?.sync();
     const t3 = performance.now();

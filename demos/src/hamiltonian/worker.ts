@@ -19,7 +19,7 @@ import {
   stateExpectations,
   tensor,
   Tensor,
-  unpackDual,
+  gradAndTangent,
   type HamiltonianSpectrum,
   type TridiagonalSpectrum,
 } from 'webgrad';
@@ -34,19 +34,6 @@ const scope = self as unknown as WorkerScope;
 /** Disposes every tensor among the values of `objects`. */
 function disposeAll(...objects: object[]): void {
   for (const o of objects) for (const v of Object.values(o)) if (v instanceof Tensor) v.dispose();
-}
-
-/**
- * The gradient that `y.backward()` accumulates into κ, and its tangent: with κ a dual number κ + ε the
- * reverse pass carries tangents, so these are dy/dκ and d²y/dκ² (forward over reverse, as the CLI does).
- */
-async function derivatives(y: Tensor, kappa: Tensor, retainGraph: boolean): Promise<[number, number]> {
-  y.backward({ retainGraph });
-  const [first, second] = unpackDual(kappa.grad!);
-  const values = await Promise.all([first.item(), second ? second.item() : 0]);
-  [first, second].forEach((t) => t?.dispose());
-  kappa.zeroGrad();
-  return values;
 }
 
 /** E0, the gap and their first and second κ-derivatives, from either solver's spectrum of the dual κ. */
@@ -72,8 +59,8 @@ async function solveDual<S extends { E0: Tensor; gap: Tensor }>(kappa: Tensor, o
     const s = solve(dual(kappa, one));
     const E0 = await s.E0.item();
     const t1 = performance.now();
-    const [dE0, d2E0] = await derivatives(s.E0, kappa, true);
-    const [dgap, d2gap] = await derivatives(s.gap, kappa, false);
+    const [dE0, d2E0] = await gradAndTangent(s.E0, kappa, true);
+    const [dgap, d2gap] = await gradAndTangent(s.gap, kappa);
     return { s, E0, dE0, d2E0, dgap, d2gap, t1 };
   } finally {
     exitDualLevel(level);
