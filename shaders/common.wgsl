@@ -5,6 +5,8 @@ fn pow_f(x: f32, e: f32) -> f32 {
   if (e == 2.0) { return x * x; }
   if (e == 0.0) { return 1.0; }
   if (e == 1.0) { return x; }
+  if (e == 3.0) { return x * x * x; } // exact for small integers, as torch's pow(x, 3); pow() goes through exp2
+  if (e == -1.0) { return 1.0 / x; }
   let m = pow(abs(x), e);
   if (x >= 0.0) { return select(m, 0.0, x == 0.0 && e > 0.0); }
   if (e != round(e)) { return nan_f(); } // as in IEEE pow

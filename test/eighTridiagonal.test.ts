@@ -131,7 +131,7 @@ forEachBackend((backend) => {
     }
   });
 
-  it("the other adapter kind's launch shape (32-wide multisection) gives the same answers", async () => {
+  it("the other adapter kind's launch shape (32-wide multisection; guarded double-float on GPUs) gives the same answers", async () => {
     forceTridiagonalLaunch(backend === 'webgpu' ? 'gpu' : null);
     try {
       await check(randomCase(100, 21));

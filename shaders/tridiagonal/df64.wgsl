@@ -1,27 +1,39 @@
 // Double-float arithmetic: a value is the unevaluated sum hi + lo of two f32 (vec2f(hi, lo), |lo| <= ulp(hi)/2),
 // ~48 significant bits. Built on the error-free transformations two_sum and two_prod, whose error terms are
-// exact only if every operation is evaluated as written: no reassociation, no contraction of a*b + c into an
-// fma where none is written. WGSL (and SPIR-V without fast-math flags) gives that; test/df64.test.ts checks it
-// on the device against float64 (a reassociated two_sum returns lo = 0 there and fails).
+// exact only if every operation is evaluated as written. WGSL lets a compiler reassociate (§ "Reassociation
+// and fusion"), and NVIDIA's Vulkan driver does: it folds two_sum's error term (a − (s − bb)) + (b − bb) to 0,
+// leaving plain f32. So with GUARD each intermediate of two_sum and quick_two_sum goes through keep(), a
+// product with df_one(), which the including shader defines to return 1.0 read from its uniform: a value the
+// compiler cannot know, so it can neither cancel terms across the product nor regroup a sum through it, and
+// x · 1 is exact. GUARD is off only on adapters checked to evaluate as written (SwiftShader), where the
+// products cost ~1.5× in bisection. test/df64.test.ts checks the primitives on the device against float64.
 //
 // two_prod uses Dekker's splitting, not fma: WGSL's fma(a, b, c) may be evaluated as a*b + c with two
 // roundings (HLSL's mad), which would silently make the error term 0. TWO_PROD_FMA switches to fma where the
 // device has been checked to fuse it.
 
 const TWO_PROD_FMA: bool = {{TWO_PROD_FMA}};
+const GUARD: bool = {{GUARD}};
+
+// x, opaque to the compiler's algebra when GUARD is on.
+fn keep(x: f32) -> f32 {
+  if (GUARD) { return x * df_one(); }
+  return x;
+}
 
 // s + e = a + b exactly (Knuth's branch-free two-sum).
 fn two_sum(a: f32, b: f32) -> vec2f {
-  let s = a + b;
-  let bb = s - a;
-  let e = (a - (s - bb)) + (b - bb);
-  return vec2f(s, e);
+  let s = keep(a + b);
+  let bb = keep(s - a);
+  let ea = keep(a - keep(s - bb));
+  let eb = keep(b - bb);
+  return vec2f(s, ea + eb);
 }
 
 // s + e = a + b exactly when |a| >= |b| (or a = 0).
 fn quick_two_sum(a: f32, b: f32) -> vec2f {
-  let s = a + b;
-  let e = b - (s - a);
+  let s = keep(a + b);
+  let e = b - keep(s - a);
   return vec2f(s, e);
 }
 

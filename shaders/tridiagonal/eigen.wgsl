@@ -32,9 +32,13 @@ struct Params {
   off_info: u32,
   off_lam: u32,
   off_slot: u32,
-  pad: u32,
+  one: f32,    // 1.0, unknown to the compiler (df64.wgsl)
 }
 @group(0) @binding(0) var<uniform> params: Params;
+
+fn df_one() -> f32 {
+  return params.one;
+}
 @group(0) @binding(1) var<storage, read> d_in: array<f32>;
 @group(0) @binding(2) var<storage, read> e_in: array<f32>;
 @group(0) @binding(3) var<storage, read_write> w_out: array<f32>;

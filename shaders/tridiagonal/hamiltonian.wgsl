@@ -5,9 +5,13 @@ struct Params {
   n: u32,
   batch: u32,
   off_e: u32,
-  pad: u32,
+  one: f32, // 1.0, unknown to the compiler (df64.wgsl)
 }
 @group(0) @binding(0) var<uniform> params: Params;
+
+fn df_one() -> f32 {
+  return params.one;
+}
 @group(0) @binding(1) var<storage, read> base: array<vec2f>;
 @group(0) @binding(2) var<storage, read> bump: array<vec2f>;
 @group(0) @binding(3) var<storage, read> kappa: array<f32>;

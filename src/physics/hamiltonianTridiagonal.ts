@@ -16,7 +16,7 @@ import { sum } from '../ops/reduce';
 import { broadcastTo, reshape } from '../ops/shape';
 import { select as selectAt } from '../ops/indexing';
 import { eighTridiagonalWith, ExactEntries } from '../ops/eighTridiagonal/index';
-import { df64Library, splitDf } from '../ops/eighTridiagonal/df64';
+import { df64Library, evaluatesAsWritten, splitDf } from '../ops/eighTridiagonal/df64';
 import { asWebGPU, cpuData, empty, gpuBuffer, gpuKernel, uniformWords } from '../ops/util';
 import { needsGrad } from '../autograd/record';
 import { getBackend, getWebGPUBackend } from '../runtime';
@@ -96,13 +96,14 @@ function exactEntries(g: Grid, kappa: Tensor, batch: number): ExactEntries {
   }
   const gpu = asWebGPU(kappa.backend);
   const t = gridTensors(g, kappa.backend);
-  const kernel = gpuKernel('hamiltonian:bands', `${df64Library()}\n${hamiltonianWgsl}`, {}, [4, 1]);
+  const guard = !evaluatesAsWritten(gpu.adapter);
+  const kernel = gpuKernel(`hamiltonian:bands:${guard}`, `${df64Library(guard)}\n${hamiltonianWgsl}`, {}, [4, 1]);
   return {
     writeDf: (workspace, layout) =>
       gpu.run(
         kernel,
         [gpuBuffer(t.baseDf), gpuBuffer(t.bumpDf), gpuBuffer(kappa), gpuBuffer(t.offDf), workspace],
-        uniformWords([g.nx, batch, layout.offE, 0]),
+        uniformWords([g.nx, batch, layout.offE, { f: 1 }]),
         groups1d(batch * g.nx, 64),
       ),
   };

@@ -22,9 +22,18 @@ export function joinDf(pairs: ArrayLike<number>): Float64Array {
 }
 
 /**
- * The WGSL double-float library. `fma`: whether two_prod uses fma (only where the device fuses it; Dekker's
- * splitting otherwise, always exact under round-to-nearest).
+ * Whether the adapter's shader compiler is known to evaluate float arithmetic as written (no reassociation):
+ * SwiftShader, checked by test/df64.test.ts. Every other adapter gets the guarded library (NVIDIA's Vulkan
+ * driver folds two_sum's error term to 0 without it).
  */
-export function df64Library(fma = false): string {
-  return expand(df64Wgsl, { TWO_PROD_FMA: String(fma) });
+export const evaluatesAsWritten = (adapter: string): boolean => /swiftshader/i.test(adapter);
+
+/**
+ * The WGSL double-float library; the including shader defines `fn df_one() -> f32` returning 1.0 from its
+ * uniform. `guard`: route two_sum's intermediates through df_one() so that no compiler can reassociate them
+ * (see df64.wgsl). `fma`: whether two_prod uses fma (only where the device fuses it; Dekker's splitting
+ * otherwise, always exact under round-to-nearest).
+ */
+export function df64Library(guard: boolean, fma = false): string {
+  return expand(df64Wgsl, { TWO_PROD_FMA: String(fma), GUARD: String(guard) });
 }

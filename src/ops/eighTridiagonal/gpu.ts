@@ -6,8 +6,8 @@ import { WebGPUBackend } from '../../backend/webgpu/webgpuBackend';
 import { Storage } from '../../backend/backend';
 import { fmt, WebgradError } from '../../shape';
 import { Tensor } from '../../tensor';
-import { asWebGPU, empty, gpuBuffer, gpuKernel } from '../util';
-import { df64Library } from './df64';
+import { asWebGPU, empty, gpuBuffer, gpuKernel, uniformWords } from '../util';
+import { df64Library, evaluatesAsWritten } from './df64';
 import { CLUSTER_RTOL, ITERATIONS } from './constants';
 import eigenWgsl from '../../../shaders/tridiagonal/eigen.wgsl?raw';
 
@@ -26,7 +26,7 @@ export function workspaceLayout(batch: number, n: number, k: number, vectors: bo
 }
 
 let forced: keyof typeof LAUNCH | null = null;
-/** Internal (tests): the launch shape of a CPU driver or of a GPU on any adapter, or by adapter again (null). */
+/** Internal (tests): the launch shape (and arithmetic guard) of a CPU driver or of a GPU on any adapter, or by adapter again (null). */
 export function forceTridiagonalLaunch(kind: keyof typeof LAUNCH | null): void {
   forced = kind;
 }
@@ -34,10 +34,12 @@ export function forceTridiagonalLaunch(kind: keyof typeof LAUNCH | null): void {
 export function eigenKernel(gpu: WebGPUBackend, n: number, k: number, entry: string) {
   const launch = LAUNCH[forced ?? (gpu.cpuDriver ? 'cpu' : 'gpu')];
   const values = { N: n, K: k, WG: launch.wg, VWG: launch.vwg, CLUSTER_RTOL: CLUSTER_RTOL.toExponential(), ITERATIONS };
-  // Uniform: lo, batch, the five offsets, pad. Inputs d, e; outputs w, v, workspace, flags.
+  // Uniform: lo, batch, the five offsets, 1.0 (df64.wgsl's df_one). Inputs d, e; outputs w, v, workspace, flags.
+  // The GPU kind forced on SwiftShader also takes the guarded arithmetic of real GPUs (tests run it there).
+  const guard = !evaluatesAsWritten(gpu.adapter) || forced === 'gpu';
   const kernel = gpuKernel(
-    `eighTridiagonal:${n}:${k}:${launch.wg}:${launch.vwg}:${entry}`,
-    `${df64Library()}\n${eigenWgsl}`,
+    `eighTridiagonal:${n}:${k}:${launch.wg}:${launch.vwg}:${guard}:${entry}`,
+    `${df64Library(guard)}\n${eigenWgsl}`,
     values,
     [2, 4],
     true,
@@ -80,7 +82,7 @@ export function eighTridiagonalGpu(
     throw new WebgradError('eighTridiagonal', `at most 65535 eigenvalues and 65535 matrices per call on WebGPU, got ${k} and ${batch}`);
   const ws = gpu.alloc(2 * layout.size);
   const flags = gpu.upload(new Float32Array(4));
-  const uniform = new Uint32Array([lo, batch, layout.offE, layout.offE2, layout.offInfo, layout.offLam, layout.offSlot, 0]);
+  const uniform = uniformWords([lo, batch, layout.offE, layout.offE2, layout.offInfo, layout.offLam, layout.offSlot, { f: 1 }]);
   const standIn = v ? null : gpu.alloc(1); // the vectors binding when no vectors are asked for
   const buffers = [
     gpuBuffer(d),
