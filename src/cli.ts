@@ -16,7 +16,7 @@ import {
   profile,
   Tensor,
   tensor,
-  gradAndTangent,
+  gradsAndTangents,
   withBackend,
 } from './index';
 import type { HamiltonianSpectrum, InitResult } from './index';
@@ -208,8 +208,7 @@ export async function solveKappa(kappaValue: number, L: number, nx: number): Pro
     const s = hamiltonianSpectrum(h);
     const [E0, gap] = await Promise.all([s.E0.item(), s.gap.item()]);
     const t2 = now();
-    const [dE0, d2E0] = await gradAndTangent(s.E0, kappa, true);
-    const [dgap, d2gap] = await gradAndTangent(s.gap, kappa);
+    const [[dE0, d2E0], [dgap, d2gap]] = await gradsAndTangents([s.E0, s.gap], kappa);
     const t3 = now();
     const ms = { build: round1(t1 - t0), eigh: round1(t2 - t1), backward: round1(t3 - t2), total: round1(t3 - t0) };
     return { kappa: kappaValue, E0, gap, dE0_dkappa: dE0, dgap_dkappa: dgap, d2E0_dkappa2: d2E0, d2gap_dkappa2: d2gap, ms, spectrum: s };

@@ -63,7 +63,7 @@ export { backward } from './autograd/backward';
 export type { BackwardOptions } from './autograd/backward';
 export { grad, valueAndGrad, vjp, jvp, hvp, jacfwd, jacrev, jacobian, jacobianMode, hessian } from './autograd/functional';
 export type { Differentiable, MultiOutput, JacobianOptions, JacobianModeOptions } from './autograd/functional';
-export { dual, unpackDual, gradAndTangent } from './autograd/dual';
+export { dual, unpackDual, gradAndTangent, gradsAndTangents } from './autograd/dual';
 export { dualLevel, enterDualLevel, exitDualLevel } from './autograd/forward';
 export type { DualLevel } from './autograd/forward';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck';

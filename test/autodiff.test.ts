@@ -5,7 +5,11 @@ import {
   backward,
   dual,
   dualLevel,
+  enterDualLevel,
+  exitDualLevel,
   grad,
+  gradAndTangent,
+  gradsAndTangents,
   hessian,
   hvp,
   init,
@@ -112,6 +116,21 @@ forEachBackend((backend) => {
   });
 
   describe('higher order', () => {
+    it('gradAndTangent and gradsAndTangents: dy/dx and d²y/dx² through a dual leaf (x³ and sin x at 0.5)', async () => {
+      const level = enterDualLevel();
+      try {
+        const x = tensor(0.5, { requiresGrad: true });
+        expectClose(await gradAndTangent(dual(x, tensor(1)).pow(3), x), [0.75, 3], 1e-6, 1e-6);
+        const xd = dual(x, tensor(1)); // the first backward freed the graph through the last dual
+        const [cube, sine] = await gradsAndTangents([xd.pow(3), xd.sin()], x);
+        expectClose(cube, [0.75, 3], 1e-6, 1e-6);
+        expectClose(sine, [Math.cos(0.5), -Math.sin(0.5)], 1e-6, 1e-6);
+        expect(x.grad).toBeNull();
+      } finally {
+        exitDualLevel(level);
+      }
+    });
+
     it('grad composes: grad(x => grad(f)(x)[0]) is f″ (f = x·sin x: f″(1) = 2 cos 1 − sin 1)', async () => {
       const f = (x: Tensor): Tensor => x.mul(x.sin());
       const d2 = grad((x: Tensor) => grad(f)(x)[0])(tensor(1));

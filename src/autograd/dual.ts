@@ -63,11 +63,31 @@ export function unpackDual(t: Tensor): [primal: Tensor, tangent: Tensor | null] 
  * @example const [dE0, d2E0] = await gradAndTangent(E0, kappa, true);
  */
 export async function gradAndTangent(y: Tensor, x: Tensor, retainGraph = false): Promise<[first: number, second: number]> {
+  return readPair(takeGradAndTangent(y, x, retainGraph, 'gradAndTangent'));
+}
+
+/**
+ * `gradAndTangent` for several outputs of one graph: every backward pass is encoded first and all the values
+ * come back in one wait, not one GPU round trip per output. The graph is freed after the last.
+ * @example const [[dE0, d2E0], [dgap, d2gap]] = await gradsAndTangents([E0, gap], kappa);
+ */
+export async function gradsAndTangents(ys: readonly Tensor[], x: Tensor): Promise<[first: number, second: number][]> {
+  const pairs = ys.map((y, i) => takeGradAndTangent(y, x, i < ys.length - 1, 'gradsAndTangents'));
+  return Promise.all(pairs.map(readPair));
+}
+
+/** Backward from y; x's gradient and its tangent (null without one) handed over, x.grad cleared. */
+function takeGradAndTangent(y: Tensor, x: Tensor, retainGraph: boolean, op: string): [Tensor, Tensor | null] {
   y.backward({ retainGraph });
-  if (!x.grad) throw new WebgradError('gradAndTangent', 'no gradient reached x: is it a leaf that requires grad, and does y depend on it?');
+  if (!x.grad) throw new WebgradError(op, 'no gradient reached x: is it a leaf that requires grad, and does y depend on it?');
   const [first, second] = unpackDual(x.grad);
-  const values = await Promise.all([first.item(), second ? second.item() : 0]);
-  [first, second].forEach((t) => t?.dispose());
   x.zeroGrad();
+  return [first, second];
+}
+
+async function readPair([first, second]: [Tensor, Tensor | null]): Promise<[number, number]> {
+  const values = await Promise.all([first.item(), second ? second.item() : 0]);
+  first.dispose();
+  second?.dispose();
   return values as [number, number];
 }

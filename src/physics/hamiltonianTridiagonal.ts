@@ -7,7 +7,7 @@
 import { Backend } from '../backend/backend';
 import { cpu64Backend } from '../backend/cpu';
 import { noGrad } from '../autograd/node';
-import { dual, gradAndTangent } from '../autograd/dual';
+import { dual, gradsAndTangents } from '../autograd/dual';
 import { enterDualLevel, exitDualLevel, hasActiveTangent } from '../autograd/forward';
 import { groups1d } from '../backend/webgpu/kernel';
 import { fromArray, full } from '../ops/creation';
@@ -285,11 +285,9 @@ export async function solveKappaTridiagonal(kappaValue: number, L: number, nx: n
     const t1 = performance.now();
     const s = hamiltonianTridiagonal({ kappa: dualKappa, L, nx, k });
     const hf = stateExpectations(s);
-    const [E0, gap] = [await s.E0.item(), await s.gap.item()];
+    const [E0, gap] = await Promise.all([s.E0.item(), s.gap.item()]);
     const t2 = performance.now();
-    const [dE0, d2E0] = await gradAndTangent(s.E0, kappa, true);
-    const [dgap, d2gap] = await gradAndTangent(s.gap, kappa);
-    const h = await hf.data();
+    const [[[dE0, d2E0], [dgap, d2gap]], h] = await Promise.all([gradsAndTangents([s.E0, s.gap], kappa), hf.data()]);
     await getWebGPUBackend()?.sync();
     const t3 = performance.now();
     for (const t of [s.energies, s.states, s.E0, s.gap, s.x, s.bump, hf, kappa, dualKappa]) t.dispose();

@@ -19,7 +19,7 @@ import {
   stateExpectations,
   tensor,
   Tensor,
-  gradAndTangent,
+  gradsAndTangents,
   type HamiltonianSpectrum,
   type TridiagonalSpectrum,
 } from 'webgrad';
@@ -59,8 +59,7 @@ async function solveDual<S extends { E0: Tensor; gap: Tensor }>(kappa: Tensor, o
     const s = solve(dual(kappa, one));
     const E0 = await s.E0.item();
     const t1 = performance.now();
-    const [dE0, d2E0] = await gradAndTangent(s.E0, kappa, true);
-    const [dgap, d2gap] = await gradAndTangent(s.gap, kappa);
+    const [[dE0, d2E0], [dgap, d2gap]] = await gradsAndTangents([s.E0, s.gap], kappa);
     return { s, E0, dE0, d2E0, dgap, d2gap, t1 };
   } finally {
     exitDualLevel(level);
