@@ -244,25 +244,27 @@ fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
                       w[e + 2u * NB] * yv + y[yb + e + 2u * NB] * wv, w[e + 3u * NB] * yv + y[yb + e + 3u * NB] * wv);
     }
   }
-  // The block's invocations add up their sums pairwise (no rounds for one per block): the block's p
-  // ends in the slot of its first invocation, `first`.
-  sum_lo[lid] = lo;
-  sum_hi[lid] = hi;
-  for (var half = SYMV_SPLIT / 2u; half > 0u; half /= 2u) {
-    workgroupBarrier();
-    if (s < half) {
-      sum_lo[lid] += sum_lo[lid + half];
-      sum_hi[lid] += sum_hi[lid + half];
+  if (SYMV_SPLIT > 1u) {
+    // The block's invocations add up their sums pairwise; all take the total from the first one's slot.
+    sum_lo[lid] = lo;
+    sum_hi[lid] = hi;
+    for (var half = SYMV_SPLIT / 2u; half > 0u; half /= 2u) {
+      workgroupBarrier();
+      if (s < half) {
+        sum_lo[lid] += sum_lo[lid + half];
+        sum_hi[lid] += sum_hi[lid + half];
+      }
     }
+    workgroupBarrier();
+    lo = sum_lo[lid - s];
+    hi = sum_hi[lid - s];
   }
-  workgroupBarrier();
-  let first = lid - s;
   var partial = 0.0;
   if (i0 < M) {
     for (var r = s; r < 8u; r += SYMV_SPLIT) {
       let i = i0 + r;
       if (i >= c + 1u) {
-        let p = select(sum_hi[first][r % 4u], sum_lo[first][r % 4u], r < 4u);
+        let p = select(hi[r % 4u], lo[r % 4u], r < 4u);
         let v = v_at(i, c, scale);
         part[PV + i] = p;
         if (i >= c + 2u) { y[yb + i * NB + j] = v; }
@@ -273,8 +275,10 @@ fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   red_symv[lid] = partial;
   workgroupBarrier();
   if (lid == 0u) {
-    var total = 0.0;
-    for (var l = 0u; l < SYMV_WG; l++) { total += red_symv[l]; }
+    var total = 0.0; // over the invocations that finished rows: each block's first min(8, SYMV_SPLIT)
+    for (var b = 0u; b < SYMV_WG; b += SYMV_SPLIT) {
+      for (var r = 0u; r < min(8u, SYMV_SPLIT); r++) { total += red_symv[b + r]; }
+    }
     part[SYMV_BASE + wid.x] = total;
   }
 }
