@@ -190,11 +190,17 @@ fn sign_of(x: f32) -> f32 {
 }
 
 var<workgroup> red_symv: array<f32, SYMV_WG>;
+var<workgroup> sum_lo: array<vec4<f32>, SYMV_WG>;
+var<workgroup> sum_hi: array<vec4<f32>, SYMV_WG>;
 var<workgroup> skip: u32;
 
 // p = A₂₂·v − W·(Vᵀv) − V·(Wᵀv) over rows ≥ c + 1 (A₂₂ as the panel started, read from its lower
-// triangle), eight rows per invocation (each v_k loaded once for eight products); V's column j ← v; a
-// partial pᵀv per workgroup.
+// triangle), in blocks of eight rows (each v_k loaded once for eight products). SYMV_SPLIT invocations
+// share a block: invocation s takes every SYMV_SPLIT-th k from c + 1 + s on and the corrections' terms
+// t ≡ s, and the block's sums are added up in workgroup memory. One invocation per block on CPU drivers
+// (one long loop per invocation ran fastest on SwiftShader); one workgroup per block on GPUs, whose
+// neighbouring lanes then read neighbouring addresses (a row of A left of the block, eight contiguous
+// entries of a row below it). V's column j ← v; a partial pᵀv per workgroup.
 @compute @workgroup_size(SYMV_WG)
 fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
@@ -204,32 +210,61 @@ fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   let j = c - params.p0;
   let yb = params.p * M * NB;
   let scale = st.scale;
-  let i0 = ((c + 1u) / 8u + gid.x) * 8u;
-  var partial = 0.0;
+  let s = lid % SYMV_SPLIT; // this invocation's share of its block
+  let i0 = ((c + 1u) / 8u + gid.x / SYMV_SPLIT) * 8u;
+  var lo = vec4<f32>(0.0); // rows i0 … i0 + 3
+  var hi = vec4<f32>(0.0); // rows i0 + 4 … i0 + 7
   if (i0 < M) {
-    var lo = vec4<f32>(0.0); // rows i0 … i0 + 3
-    var hi = vec4<f32>(0.0); // rows i0 + 4 … i0 + 7
-    for (var k = c + 1u; k < i0; k++) {
+    var k = c + 1u + s;
+    for (; k < i0; k += SYMV_SPLIT) {
       let vk = v_at(k, c, scale);
       lo += vk * vec4<f32>(a[i0 * M + k], a[(i0 + 1u) * M + k], a[(i0 + 2u) * M + k], a[(i0 + 3u) * M + k]);
       hi += vk * vec4<f32>(a[(i0 + 4u) * M + k], a[(i0 + 5u) * M + k], a[(i0 + 6u) * M + k], a[(i0 + 7u) * M + k]);
     }
-    for (var k = max(i0, c + 1u); k < i0 + 8u; k++) {
+    for (; k < i0 + 8u; k += SYMV_SPLIT) {
       let vk = v_at(k, c, scale);
       lo += vk * vec4<f32>(lower(i0, k), lower(i0 + 1u, k), lower(i0 + 2u, k), lower(i0 + 3u, k));
       hi += vk * vec4<f32>(lower(i0 + 4u, k), lower(i0 + 5u, k), lower(i0 + 6u, k), lower(i0 + 7u, k));
     }
-    for (var k = i0 + 8u; k < M; k++) {
+    for (; k < M; k += SYMV_SPLIT) {
       let vk = v_at(k, c, scale);
       let row = k * M + i0;
       lo += vk * vec4<f32>(a[row], a[row + 1u], a[row + 2u], a[row + 3u]);
       hi += vk * vec4<f32>(a[row + 4u], a[row + 5u], a[row + 6u], a[row + 7u]);
     }
-    for (var r = 0u; r < 8u; r++) {
+    // −W·(Vᵀv) − V·(Wᵀv), term t of the panel's columns so far (rows above c + 1 get them too, unused).
+    for (var t = s; t < j; t += SYMV_SPLIT) {
+      let yv = st.yv[t];
+      let wv = st.wv[t];
+      var e = i0 * NB + t; // W[i0][t], then V[i0][t] at yb + e
+      lo -= vec4<f32>(w[e] * yv + y[yb + e] * wv, w[e + NB] * yv + y[yb + e + NB] * wv,
+                      w[e + 2u * NB] * yv + y[yb + e + 2u * NB] * wv, w[e + 3u * NB] * yv + y[yb + e + 3u * NB] * wv);
+      e += 4u * NB;
+      hi -= vec4<f32>(w[e] * yv + y[yb + e] * wv, w[e + NB] * yv + y[yb + e + NB] * wv,
+                      w[e + 2u * NB] * yv + y[yb + e + 2u * NB] * wv, w[e + 3u * NB] * yv + y[yb + e + 3u * NB] * wv);
+    }
+  }
+  if (SYMV_SPLIT > 1u) {
+    // The block's invocations add up their sums pairwise; all take the total from the first one's slot.
+    sum_lo[lid] = lo;
+    sum_hi[lid] = hi;
+    for (var half = SYMV_SPLIT / 2u; half > 0u; half /= 2u) {
+      workgroupBarrier();
+      if (s < half) {
+        sum_lo[lid] += sum_lo[lid + half];
+        sum_hi[lid] += sum_hi[lid + half];
+      }
+    }
+    workgroupBarrier();
+    lo = sum_lo[lid - s];
+    hi = sum_hi[lid - s];
+  }
+  var partial = 0.0;
+  if (i0 < M) {
+    for (var r = s; r < 8u; r += SYMV_SPLIT) {
       let i = i0 + r;
       if (i >= c + 1u) {
-        var p = select(hi[r % 4u], lo[r % 4u], r < 4u);
-        for (var t = 0u; t < j; t++) { p -= w[i * NB + t] * st.yv[t] + y[yb + i * NB + t] * st.wv[t]; }
+        let p = select(hi[r % 4u], lo[r % 4u], r < 4u);
         let v = v_at(i, c, scale);
         part[PV + i] = p;
         if (i >= c + 2u) { y[yb + i * NB + j] = v; }
@@ -240,8 +275,10 @@ fn symv(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   red_symv[lid] = partial;
   workgroupBarrier();
   if (lid == 0u) {
-    var total = 0.0;
-    for (var l = 0u; l < SYMV_WG; l++) { total += red_symv[l]; }
+    var total = 0.0; // over the invocations that finished rows: each block's first min(8, SYMV_SPLIT)
+    for (var b = 0u; b < SYMV_WG; b += SYMV_SPLIT) {
+      for (var r = 0u; r < min(8u, SYMV_SPLIT); r++) { total += red_symv[b + r]; }
+    }
     part[SYMV_BASE + wid.x] = total;
   }
 }

@@ -18,6 +18,7 @@ const COLUMN_WG: u32 = {{COLUMN_WG}}u;
 const COLUMN_ROWS: u32 = {{COLUMN_ROWS}}u; // rows per invocation of eigh.tri's column kernel
 const COLUMN_GROUPS: u32 = {{COLUMN_GROUPS}}u;
 const SYMV_WG: u32 = {{SYMV_WG}}u;
+const SYMV_SPLIT: u32 = {{SYMV_SPLIT}}u; // symv's invocations per block of eight rows (a power of two ≤ SYMV_WG)
 const REFLECT_WG: u32 = {{REFLECT_WG}}u;
 const TILE_WG: u32 = {{TILE_WG}}u; // the tiled update kernels'
 const PARTS: u32 = 1u + 2u * NB; // a column workgroup's partial sums: σ, Yᵀx, Wᵀx
@@ -50,7 +51,8 @@ struct State {
 const PV: u32 = {{PV}}u;
 @group(0) @binding(7) var<storage, read_write> st: State;
 
-/** Symv workgroups for column c: eight rows per invocation from row (c + 1) rounded down to 8 on. */
+/** Symv workgroups for column c: blocks of eight rows from row (c + 1) rounded down to 8 on, SYMV_SPLIT
+ * invocations per block. */
 fn symv_groups(c: u32) -> u32 {
-  return (M / 8u - (c + 1u) / 8u + SYMV_WG - 1u) / SYMV_WG;
+  return ((M / 8u - (c + 1u) / 8u) * SYMV_SPLIT + SYMV_WG - 1u) / SYMV_WG;
 }

@@ -19,24 +19,28 @@ const NB = 16;
 
 /**
  * Launch shapes (part of the Jacobi launch, chosen by adapter like it): the column kernel's workgroup size
- * and rows per invocation (its partial sums are reduced once per workgroup), symv's and reflect's
- * workgroup sizes, and that of the tiled update kernels. On SwiftShader small workgroups were fastest (a
- * workgroup runs on one core and its barriers switch between 4-lane SIMD groups): the column kernels of an
- * n = 500 reduction took ~90 ms with 8 lanes × 8 rows against ~320 ms with 32 × 4 and ~860 ms with 128 × 4
- * (development timings). GPUs want wide workgroups (not yet measured on one; the tests run both shapes).
+ * and rows per invocation (its partial sums are reduced once per workgroup), symv's workgroup size and
+ * invocations per block of eight rows (a power of two ≤ symvWg), reflect's workgroup size, and that of
+ * the tiled update kernels. On SwiftShader small workgroups were fastest (a workgroup runs on one core and
+ * its barriers switch between 4-lane SIMD groups): the column kernels of an n = 500 reduction took ~90 ms
+ * with 8 lanes × 8 rows against ~320 ms with 32 × 4 and ~860 ms with 128 × 4 (development timings), and
+ * symv runs one invocation per block. GPUs want wide workgroups and many of them: symv gets one workgroup
+ * per block, whose 64 lanes split the block's row products (docs/eigensolvers.md; the tests run both shapes).
  */
 export interface TridiagonalLaunch {
   columnWg: number;
   columnRows: number;
   symvWg: number;
+  symvSplit: number;
   reflectWg: number;
   tileWg: number;
 }
 export const TRIDIAGONAL_LAUNCH = {
-  cpu: { columnWg: 8, columnRows: 8, symvWg: 8, reflectWg: 4, tileWg: 16 },
-  gpu: { columnWg: 64, columnRows: 1, symvWg: 64, reflectWg: 64, tileWg: 64 },
+  cpu: { columnWg: 8, columnRows: 8, symvWg: 8, symvSplit: 1, reflectWg: 4, tileWg: 16 },
+  gpu: { columnWg: 64, columnRows: 1, symvWg: 64, symvSplit: 64, reflectWg: 64, tileWg: 64 },
 } satisfies Record<string, TridiagonalLaunch>;
-export const tridiagonalLaunchKey = (l: TridiagonalLaunch): string => [l.columnWg, l.columnRows, l.symvWg, l.reflectWg, l.tileWg].join('.');
+export const tridiagonalLaunchKey = (l: TridiagonalLaunch): string =>
+  [l.columnWg, l.columnRows, l.symvWg, l.symvSplit, l.reflectWg, l.tileWg].join('.');
 
 /** Bytes between two dispatches' parameters (WebGPU's minUniformBufferOffsetAlignment). */
 const SLOT = 256;
@@ -59,7 +63,9 @@ const panelsOf = (m: number): Panel[] => {
   for (let p0 = 0; p0 < m - 2; p0 += NB) panels.push({ p0, nb: Math.min(NB, m - 2 - p0) });
   return panels;
 };
-const symvGroups = (m: number, c: number, l: TridiagonalLaunch): number => Math.ceil((m / 8 - Math.floor((c + 1) / 8)) / l.symvWg);
+/** Symv's workgroups for column c (shaders/eigh/tri.wgsl's symv_groups): symvSplit invocations per block of
+ * eight rows, from row c + 1 rounded down to 8 on. */
+const symvGroups = (m: number, c: number, l: TridiagonalLaunch): number => Math.ceil(((m / 8 - Math.floor((c + 1) / 8)) * l.symvSplit) / l.symvWg);
 
 /** Byte offset of State.on in shaders/eigh/tri.wgsl's state (after flags and largest). */
 export const ON_OFFSET = 8;
@@ -78,6 +84,7 @@ const sizes = (m: number, l: TridiagonalLaunch) => {
     COLUMN_ROWS: l.columnRows,
     COLUMN_GROUPS: columnGroups,
     SYMV_WG: l.symvWg,
+    SYMV_SPLIT: l.symvSplit,
     REFLECT_WG: l.reflectWg,
     TILE_WG: l.tileWg,
     YS: np * m * NB,
